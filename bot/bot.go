@@ -1,0 +1,405 @@
+// Package bot is dramabot's platform-neutral conversation core: it parses
+// commands, checks and rate-limits questions, asks the knowledge engine and
+// returns a Reply that each surface (bot/telegram, bot/discord, bot/httpapi)
+// renders in its own format. Every surface goes through Core, so the same
+// question gets the same answer everywhere.
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"dramabot/knowledge"
+)
+
+// Knowledge is what the core needs from the knowledge engine.
+type Knowledge interface {
+	Answer(ctx context.Context, question string) (knowledge.Answer, error)
+	Figures(ctx context.Context, topic string) (knowledge.Answer, error)
+	Sources() []knowledge.SourceStat
+	About() knowledge.About
+}
+
+// Metrics receives one observation per question and per feedback vote.
+// bot/httpapi implements it with Prometheus.
+type Metrics interface {
+	ObserveQuestion(platform string, outcome Outcome, d time.Duration)
+	ObserveFeedback(platform, vote string)
+}
+
+// Outcome classifies how a question ended, for metrics and logs.
+type Outcome string
+
+// Outcomes of a question.
+const (
+	OutcomeAnswered    Outcome = "answered"
+	OutcomeAbstained   Outcome = "abstained"
+	OutcomeRateLimited Outcome = "rate_limited"
+	OutcomeInvalid     Outcome = "invalid"
+	OutcomeError       Outcome = "error"
+)
+
+// Platforms, as used in metrics, logs and admin ids ("telegram:123").
+const (
+	PlatformTelegram = "telegram"
+	PlatformDiscord  = "discord"
+	PlatformHTTP     = "http"
+	PlatformCLI      = "cli"
+)
+
+// Defaults for Config.
+const (
+	DefaultRateLimit        = 10 // questions per user per minute
+	DefaultMaxQuestionRunes = 1000
+)
+
+// Config configures a Core. Knowledge is required.
+type Config struct {
+	Knowledge Knowledge
+	Logger    *slog.Logger
+	Metrics   Metrics // optional
+	// RateLimit is questions per user per minute; 0 means DefaultRateLimit,
+	// a negative value turns the limit off.
+	RateLimit        int
+	MaxQuestionRunes int // 0 means DefaultMaxQuestionRunes
+	// Admins lists who may run /reindex, as "platform:user-id".
+	Admins []string
+	// Reindex rebuilds the index from the sources and returns a one-line
+	// summary of what was added, changed and removed. Optional.
+	Reindex func(ctx context.Context) (string, error)
+	// Version is shown by /about.
+	Version string
+}
+
+// Core is safe for concurrent use.
+type Core struct {
+	k       Knowledge
+	log     *slog.Logger
+	metrics Metrics
+	limiter *limiter
+	maxLen  int
+	admins  map[string]bool
+	reindex func(ctx context.Context) (string, error)
+	version string
+
+	feedbackMu sync.Mutex
+	feedback   map[string]int // "up"/"down" -> count
+}
+
+// New returns a Core.
+func New(cfg Config) *Core {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	rate := cfg.RateLimit
+	if rate == 0 {
+		rate = DefaultRateLimit
+	}
+	maxLen := cfg.MaxQuestionRunes
+	if maxLen <= 0 {
+		maxLen = DefaultMaxQuestionRunes
+	}
+	admins := map[string]bool{}
+	for _, a := range cfg.Admins {
+		if a = strings.TrimSpace(a); a != "" {
+			admins[a] = true
+		}
+	}
+	return &Core{
+		k:        cfg.Knowledge,
+		log:      cfg.Logger,
+		metrics:  cfg.Metrics,
+		limiter:  newLimiter(rate, time.Minute),
+		maxLen:   maxLen,
+		admins:   admins,
+		reindex:  cfg.Reindex,
+		version:  cfg.Version,
+		feedback: map[string]int{},
+	}
+}
+
+// Request is one incoming message, after the adapter removed what belongs
+// to the platform (the bot mention, the /command@BotName prefix).
+type Request struct {
+	Platform string
+	UserID   string
+	ChatID   string
+	Text     string
+}
+
+// Kind says what a Reply carries.
+type Kind int
+
+// Kinds of Reply.
+const (
+	// KindAnswer: Answer is set; it may be an abstention.
+	KindAnswer Kind = iota
+	// KindFigures: Answer holds key figures (Figures and Citations).
+	KindFigures
+	// KindSources: Sources is set.
+	KindSources
+	// KindAbout: About is set, Message summarizes it.
+	KindAbout
+	// KindInfo: Message is informational text (help, start, reindex done).
+	KindInfo
+	// KindRateLimited: Message says when to retry; RetryAfter is set.
+	KindRateLimited
+	// KindInvalid: the input was not a usable question; Message says why.
+	KindInvalid
+	// KindRefused: the user may not do this (e.g. /reindex).
+	KindRefused
+	// KindError: something failed on our side; Message apologizes.
+	KindError
+)
+
+// Reply is the platform-neutral result that adapters render.
+type Reply struct {
+	Kind       Kind
+	RequestID  string
+	Answer     knowledge.Answer
+	Sources    []knowledge.SourceStat
+	About      knowledge.About
+	Message    string
+	RetryAfter time.Duration
+}
+
+// Messages shared by all surfaces.
+const (
+	MsgEmpty    = "Please ask a question about the Chinese mini-series (短剧) market, for example: How many jobs has the mini series boom created?"
+	MsgNotText  = "I can only read text questions. Please type your question."
+	MsgApology  = "Sorry, something went wrong on my side while answering. Please try again in a moment."
+	MsgRefused  = "Sorry, only the bot's administrators can do that."
+	MsgNoTopic  = "No figures found for that topic in the sources."
+	HelpText    = "I answer questions about the Chinese mini-series (短剧 / micro-drama) market from a fixed set of sources. Every answer quotes its sources, and every figure is checked against the passage it cites. When the sources do not answer a question, I say so and show the nearest passages instead of guessing.\n\nCommands:\n/ask <question> – ask a question (in private chats you can just type it)\n/sources – the documents I answer from\n/figures [topic] – key figures, each with its source\n/about – corpus size, as-of date and version\n/help – this message\n\n我可以回答关于中国短剧市场的问题，每个答案都注明出处。"
+	StartText   = "Hello! Ask me anything about the Chinese mini-series (短剧) market and I will answer from my sources, with citations. Try: How many jobs has the mini series boom created?\n\nType /help for the commands."
+	maxFigures  = 12
+	idBytes     = 6
+	adminPrefix = ":"
+)
+
+// Ask answers a question, applying validation and the per-user rate limit.
+func (c *Core) Ask(ctx context.Context, req Request) Reply {
+	start := time.Now()
+	id := NewRequestID()
+	log := c.log.With("request_id", id, "platform", req.Platform)
+	q, err := c.CleanQuestion(req.Text)
+	if err != nil {
+		c.observe(req.Platform, OutcomeInvalid, time.Since(start))
+		log.Info("question rejected", "reason", err.Error())
+		return Reply{Kind: KindInvalid, RequestID: id, Message: c.invalidMessage(err)}
+	}
+	if wait := c.limiter.take(req.Platform+adminPrefix+req.UserID, time.Now()); wait > 0 {
+		c.observe(req.Platform, OutcomeRateLimited, time.Since(start))
+		log.Info("rate limited", "retry_after", wait.Round(time.Second))
+		return Reply{Kind: KindRateLimited, RequestID: id, RetryAfter: wait, Message: RateLimitMessage(wait)}
+	}
+	log.Debug("question", "text", q)
+	a, err := c.k.Answer(ctx, q)
+	d := time.Since(start)
+	if err != nil {
+		c.observe(req.Platform, OutcomeError, d)
+		log.Error("answer failed", "err", err)
+		return Reply{Kind: KindError, RequestID: id, Message: MsgApology}
+	}
+	outcome := OutcomeAnswered
+	if a.Abstained {
+		outcome = OutcomeAbstained
+	}
+	c.observe(req.Platform, outcome, d)
+	log.Info("answered", "outcome", string(outcome), "citations", len(a.Citations), "figures", len(a.Figures), "latency", d)
+	return Reply{Kind: KindAnswer, RequestID: id, Answer: a}
+}
+
+// Command runs a chat command by name (without the slash); arg is the rest
+// of the message. Unknown commands get the help text.
+func (c *Core) Command(ctx context.Context, req Request, name, arg string) Reply {
+	switch strings.ToLower(name) {
+	case "ask":
+		req.Text = arg
+		return c.Ask(ctx, req)
+	case "start":
+		return Reply{Kind: KindInfo, RequestID: NewRequestID(), Message: StartText}
+	case "sources":
+		return Reply{Kind: KindSources, RequestID: NewRequestID(), Sources: c.k.Sources()}
+	case "figures":
+		return c.figures(ctx, req, arg)
+	case "about":
+		ab := c.About()
+		return Reply{Kind: KindAbout, RequestID: NewRequestID(), About: ab, Message: AboutText(ab)}
+	case "reindex":
+		return c.Reindex(ctx, req)
+	default:
+		return Reply{Kind: KindInfo, RequestID: NewRequestID(), Message: HelpText}
+	}
+}
+
+// About returns the corpus description with the bot's version.
+func (c *Core) About() knowledge.About {
+	ab := c.k.About()
+	if c.version != "" {
+		ab.Version = c.version
+	}
+	return ab
+}
+
+func (c *Core) figures(ctx context.Context, req Request, topic string) Reply {
+	id := NewRequestID()
+	topic = sanitize(topic)
+	if utf8.RuneCountInString(topic) > c.maxLen {
+		return Reply{Kind: KindInvalid, RequestID: id, Message: c.invalidMessage(knowledge.ErrQuestionTooLong)}
+	}
+	a, err := c.k.Figures(ctx, topic)
+	if err != nil {
+		c.log.Error("figures failed", "request_id", id, "platform", req.Platform, "err", err)
+		return Reply{Kind: KindError, RequestID: id, Message: MsgApology}
+	}
+	if len(a.Figures) == 0 {
+		return Reply{Kind: KindInfo, RequestID: id, Message: MsgNoTopic}
+	}
+	return Reply{Kind: KindFigures, RequestID: id, Answer: a}
+}
+
+// IsAdmin reports whether the user may run admin commands.
+func (c *Core) IsAdmin(platform, userID string) bool {
+	return userID != "" && c.admins[platform+adminPrefix+userID]
+}
+
+// Reindex rebuilds the index for an admin; anyone else is refused.
+func (c *Core) Reindex(ctx context.Context, req Request) Reply {
+	id := NewRequestID()
+	if !c.IsAdmin(req.Platform, req.UserID) {
+		c.log.Warn("reindex refused", "request_id", id, "platform", req.Platform, "user_id", req.UserID)
+		return Reply{Kind: KindRefused, RequestID: id, Message: MsgRefused}
+	}
+	if c.reindex == nil {
+		return Reply{Kind: KindInfo, RequestID: id, Message: "Reindexing is not available in this mode."}
+	}
+	summary, err := c.reindex(ctx)
+	if err != nil {
+		c.log.Error("reindex failed", "request_id", id, "platform", req.Platform, "err", err)
+		return Reply{Kind: KindError, RequestID: id, Message: "Reindexing failed; answers keep coming from the previous index. The log has the details."}
+	}
+	c.log.Info("reindexed", "request_id", id, "platform", req.Platform, "user_id", req.UserID, "summary", summary)
+	return Reply{Kind: KindInfo, RequestID: id, Message: "Reindexed: " + summary}
+}
+
+// Feedback records a 👍/👎 vote ("up" or "down") on an answer.
+func (c *Core) Feedback(platform, userID, requestID, vote string) {
+	if vote != "up" && vote != "down" {
+		return
+	}
+	c.feedbackMu.Lock()
+	c.feedback[vote]++
+	c.feedbackMu.Unlock()
+	if c.metrics != nil {
+		c.metrics.ObserveFeedback(platform, vote)
+	}
+	c.log.Info("feedback", "platform", platform, "user_id", userID, "request_id", requestID, "vote", vote)
+}
+
+// FeedbackCounts returns the votes recorded so far.
+func (c *Core) FeedbackCounts() (up, down int) {
+	c.feedbackMu.Lock()
+	defer c.feedbackMu.Unlock()
+	return c.feedback["up"], c.feedback["down"]
+}
+
+// Recovered turns a recovered panic value into a logged error Reply. Adapters
+// call it from a deferred recover, because neither chat library recovers
+// panics in handlers.
+func (c *Core) Recovered(platform string, v any) Reply {
+	id := NewRequestID()
+	c.log.Error("panic in handler", "request_id", id, "platform", platform, "panic", fmt.Sprint(v))
+	c.observe(platform, OutcomeError, 0)
+	return Reply{Kind: KindError, RequestID: id, Message: MsgApology}
+}
+
+func (c *Core) observe(platform string, o Outcome, d time.Duration) {
+	if c.metrics != nil {
+		c.metrics.ObserveQuestion(platform, o, d)
+	}
+}
+
+// CleanQuestion removes control and formatting characters (including
+// bidirectional overrides and NUL), folds white space and checks the length.
+func (c *Core) CleanQuestion(s string) (string, error) {
+	q := sanitize(s)
+	if q == "" {
+		return "", knowledge.ErrEmptyQuestion
+	}
+	if utf8.RuneCountInString(q) > c.maxLen {
+		return "", knowledge.ErrQuestionTooLong
+	}
+	return q, nil
+}
+
+func (c *Core) invalidMessage(err error) string {
+	if errors.Is(err, knowledge.ErrQuestionTooLong) {
+		return fmt.Sprintf("Your question is too long: please keep it under %d characters.", c.maxLen)
+	}
+	return MsgEmpty
+}
+
+// sanitize drops invalid UTF-8, control and format characters (such as RTL
+// overrides and zero-width marks) and folds runs of white space.
+func sanitize(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range strings.ToValidUTF8(s, " ") {
+		switch {
+		case unicode.IsSpace(r):
+			space = b.Len() > 0
+			continue
+		case unicode.IsControl(r), unicode.Is(unicode.Cf, r), r == utf8.RuneError:
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// RateLimitMessage tells the user when to ask again.
+func RateLimitMessage(wait time.Duration) string {
+	secs := int((wait + time.Second - 1) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	return fmt.Sprintf("You are asking too fast. Please try again in %d seconds.", secs)
+}
+
+// AboutText summarizes the corpus in one line.
+func AboutText(ab knowledge.About) string {
+	s := fmt.Sprintf("dramabot %s answers from %d sources (%d passages)", orDash(ab.Version), ab.Sources, ab.Passages)
+	if ab.AsOf != "" {
+		s += ", as of " + ab.AsOf
+	}
+	return s + ". Embedder: " + orDash(ab.Embedder) + "."
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// NewRequestID returns a short random id that ties logs, replies and
+// feedback to one question.
+func NewRequestID() string {
+	b := make([]byte, idBytes)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,189 @@
+// Package knowledge holds dramabot's domain types and the use case that turns
+// a question into a cited, figure-verified answer.
+//
+// It has no third-party imports. Reading documents lives in knowledge/ingest,
+// the vector store (the only importer of chromem-go) in knowledge/store, and
+// the local embedder in knowledge/embed; cmd/dramabot wires them together.
+package knowledge
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// ErrNoRelevantPassage reports that a retriever found nothing at all (an
+// empty index, or a question with no term the index knows). The answerer
+// turns it into an abstaining Answer; an abstention is not an error.
+var ErrNoRelevantPassage = errors.New("no relevant passage")
+
+// ErrEmptyQuestion reports a question with no searchable text.
+var ErrEmptyQuestion = errors.New("empty question")
+
+// ErrQuestionTooLong reports a question over MaxQuestionRunes.
+var ErrQuestionTooLong = errors.New("question too long")
+
+// MaxQuestionRunes bounds what Answer accepts. Chat surfaces may set lower
+// limits of their own.
+const MaxQuestionRunes = 4000
+
+// Source is one document of the corpus with the metadata a citation needs.
+type Source struct {
+	ID        string `json:"id"`
+	Title     string `json:"title"`
+	Publisher string `json:"publisher,omitempty"`
+	Date      string `json:"date,omitempty"` // YYYY-MM-DD when known
+	URL       string `json:"url,omitempty"`
+	Lang      string `json:"lang,omitempty"`
+	Editor    string `json:"editor,omitempty"`
+	// Origin says where the document was read from (a path, or
+	// "embedded:NAME" for the built-in corpus). Not shown to chat users.
+	Origin string `json:"origin,omitempty"`
+}
+
+// Passage is a retrievable unit of text: a paragraph, a heading with its
+// paragraph, or a sentence-bounded piece of a long paragraph.
+type Passage struct {
+	// ID is stable across runs: the source id and the ordinal
+	// ("seed-cri-2025-05-08#3"), or the id given in a JSONL file.
+	ID       string `json:"id"`
+	SourceID string `json:"source_id"`
+	// Ordinal is the 1-based position of the passage in its source.
+	Ordinal int    `json:"ordinal"`
+	Heading string `json:"heading,omitempty"`
+	Text    string `json:"text"`
+}
+
+// Document is a source with its passages, as produced by ingest.
+type Document struct {
+	Source   Source
+	Passages []Passage
+}
+
+// Answer is what every surface renders: the CLI, the HTTP API, Telegram and
+// Discord. Its JSON form is the contract of `dramabot ask --json` and
+// POST /v1/ask.
+type Answer struct {
+	Question string `json:"question"`
+	// Text is the answer itself: at most two sentences quoted from the
+	// passages, each followed by its citation marker ("[1]"). For an
+	// abstention it says that the sources do not answer the question.
+	Text      string `json:"answer"`
+	Abstained bool   `json:"abstained"`
+	// Reason says why the engine abstained (for logs and debugging).
+	Reason    string     `json:"reason,omitempty"`
+	Sentences []Sentence `json:"sentences,omitempty"`
+	Citations []Citation `json:"citations"`
+	Figures   []Figure   `json:"figures"`
+	Related   []Related  `json:"related"`
+	// Generated is set when a language model wrote the text (issue 7);
+	// extractive answers leave it empty.
+	Generated string `json:"generated_by,omitempty"`
+}
+
+// Sentence is one sentence of the answer with the citation it quotes.
+type Sentence struct {
+	Text     string `json:"text"`
+	Citation int    `json:"citation"` // the N of Citations[N-1]
+}
+
+// Citation is a numbered reference to the passage a sentence quotes.
+type Citation struct {
+	N         int    `json:"n"`
+	PassageID string `json:"passage_id"`
+	SourceID  string `json:"source_id"`
+	Title     string `json:"title"`
+	Publisher string `json:"publisher,omitempty"`
+	Date      string `json:"date,omitempty"`
+	URL       string `json:"url,omitempty"`
+	Paragraph int    `json:"paragraph"`
+	// Quote is the full text of the cited passage.
+	Quote string  `json:"quote"`
+	Score float64 `json:"score"`
+}
+
+// Figure is a number found in an answer, normalized, and tied to the
+// citation whose passage contains it verbatim.
+type Figure struct {
+	// Text is the figure exactly as written ("647,000", "185-fold", "64.7万").
+	Text string `json:"text"`
+	// Label is Text with the words that follow it in the passage
+	// ("647,000 jobs"), also verbatim; it is what chat surfaces show.
+	Label string `json:"label"`
+	// Unit is one of the Unit* constants.
+	Unit string `json:"unit"`
+	// Value is the normalized value: 64.7万 is 647000, 12% is 12.
+	Value    float64 `json:"value"`
+	Citation int     `json:"citation"`
+}
+
+// Units of a Figure.
+const (
+	UnitNone    = ""        // a plain count or amount
+	UnitPercent = "percent" // 12%, 12 percent
+	UnitFold    = "fold"    // 185-fold, 3x, 3倍
+	UnitCNY     = "CNY"     // yuan, RMB, ¥, 元
+	UnitUSD     = "USD"     // $, dollars
+	UnitYear    = "year"    // a calendar year such as 2025
+	UnitDate    = "date"    // a date such as 2025-05-08
+)
+
+// Related is a passage close to the question, shown below an answer and
+// instead of one when the engine abstains.
+type Related struct {
+	PassageID string  `json:"passage_id"`
+	SourceID  string  `json:"source_id"`
+	Title     string  `json:"title"`
+	Publisher string  `json:"publisher,omitempty"`
+	Date      string  `json:"date,omitempty"`
+	URL       string  `json:"url,omitempty"`
+	Paragraph int     `json:"paragraph"`
+	Text      string  `json:"text"`
+	Score     float64 `json:"score"`
+}
+
+// SourceStat describes a source for listings (`dramabot sources`, /sources).
+type SourceStat struct {
+	Source
+	Passages int `json:"passages"`
+}
+
+// About describes the loaded corpus.
+type About struct {
+	Sources  int    `json:"sources"`
+	Passages int    `json:"passages"`
+	AsOf     string `json:"as_of,omitempty"` // the newest source date
+	Embedder string `json:"embedder"`
+	Version  string `json:"version"`
+}
+
+// Marker renders a citation marker.
+func Marker(n int) string { return "[" + strconv.Itoa(n) + "]" }
+
+// String renders a citation as a source line:
+// [1] "Title", Publisher, 2025-05-08, paragraph 1
+func (c Citation) String() string {
+	return Marker(c.N) + " " + c.Source()
+}
+
+// Source renders where a citation points, without its marker.
+func (c Citation) Source() string {
+	s := strconv.Quote(c.Title)
+	if c.Title == "" {
+		s = `"(untitled)"`
+	} else if !strings.ContainsAny(c.Title, "\"\\") {
+		s = `"` + c.Title + `"`
+	}
+	for _, part := range []string{c.Publisher, c.Date} {
+		if part != "" {
+			s += ", " + part
+		}
+	}
+	if c.Paragraph > 0 {
+		s += ", paragraph " + strconv.Itoa(c.Paragraph)
+	}
+	if c.URL != "" {
+		s += ", " + c.URL
+	}
+	return s
+}
