@@ -16,10 +16,10 @@ type TermKind uint8
 
 // Kinds of Term.
 const (
-	TermWord    TermKind = iota // a stemmed Latin-script word
-	TermNumber                  // digits, normalized
-	TermCJK                     // one CJK character
-	TermBigram                  // two adjacent CJK characters
+	TermWord   TermKind = iota // a stemmed Latin-script word
+	TermNumber                 // digits, normalized
+	TermCJK                    // one CJK character
+	TermBigram                 // two adjacent CJK characters
 )
 
 // Term is one token of text.

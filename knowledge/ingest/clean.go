@@ -75,4 +75,3 @@ func isTail(rest []string) bool {
 	}
 	return true
 }
-

@@ -306,7 +306,10 @@ func applyFrontMatter(src *knowledge.Source, fm string) error {
 }
 
 func fillEmpty(dst *knowledge.Source, src knowledge.Source) {
-	for _, f := range []struct{ d *string; s string }{
+	for _, f := range []struct {
+		d *string
+		s string
+	}{
 		{&dst.Title, src.Title}, {&dst.Publisher, src.Publisher}, {&dst.Date, src.Date},
 		{&dst.URL, src.URL}, {&dst.Lang, src.Lang}, {&dst.Editor, src.Editor},
 	} {
