@@ -1,0 +1,187 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"dramabot/bot"
+	"dramabot/knowledge"
+)
+
+// askRequest is the body of POST /v1/ask.
+type askRequest struct {
+	Question *string `json:"question"`
+}
+
+// errorResponse is the body of every error.
+type errorResponse struct {
+	Error     string `json:"error"`
+	RequestID string `json:"request_id"`
+	// RetryAfter repeats the Retry-After header of a 429, in seconds.
+	RetryAfter int `json:"retry_after,omitempty"`
+}
+
+// sourcesResponse is the body of GET /v1/sources.
+type sourcesResponse struct {
+	About   knowledge.About        `json:"about"`
+	Sources []knowledge.SourceStat `json:"sources"`
+}
+
+func (s *Server) handleAsk(w http.ResponseWriter, r *http.Request) {
+	var req askRequest
+	if !s.decodeJSON(w, r, &req) {
+		return
+	}
+	if req.Question == nil {
+		s.writeError(w, r, http.StatusBadRequest, `missing "question": send {"question": "..."}`)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.askTimeout)
+	defer cancel()
+	reply := s.core.Ask(ctx, bot.Request{Platform: bot.PlatformHTTP, UserID: s.clientKey(r), Text: *req.Question})
+	s.writeReply(w, r, reply)
+}
+
+func (s *Server) handleFigures(w http.ResponseWriter, r *http.Request) {
+	topic := strings.TrimSpace(r.URL.Query().Get("topic"))
+	ctx, cancel := context.WithTimeout(r.Context(), s.askTimeout)
+	defer cancel()
+	reply := s.core.Command(ctx, bot.Request{Platform: bot.PlatformHTTP, UserID: s.clientKey(r)}, "figures", topic)
+	if reply.Kind == bot.KindInfo {
+		// No figures for the topic: still an Answer, so clients handle one shape.
+		stateOf(r).id = reply.RequestID
+		s.writeJSON(w, r, http.StatusOK, knowledge.Answer{
+			Question: topic, Text: reply.Message,
+			Citations: []knowledge.Citation{}, Figures: []knowledge.Figure{}, Related: []knowledge.Related{},
+		})
+		return
+	}
+	s.writeReply(w, r, reply)
+}
+
+func (s *Server) handleSources(w http.ResponseWriter, r *http.Request) {
+	reply := s.core.Command(r.Context(), bot.Request{Platform: bot.PlatformHTTP, UserID: s.clientKey(r)}, "sources", "")
+	stateOf(r).id = reply.RequestID
+	srcs := make([]knowledge.SourceStat, len(reply.Sources))
+	for i, src := range reply.Sources {
+		src.Origin = "" // a server path, not for clients
+		srcs[i] = src
+	}
+	s.writeJSON(w, r, http.StatusOK, sourcesResponse{About: s.core.About(), Sources: srcs})
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	s.writeJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	if s.ready != nil {
+		if err := s.ready(); err != nil {
+			s.writeError(w, r, http.StatusServiceUnavailable, "not ready: "+err.Error())
+			return
+		}
+	}
+	s.writeJSON(w, r, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.writeError(w, r, http.StatusNotFound, "not found: see GET /, POST /v1/ask, GET /v1/sources, GET /v1/figures?topic=")
+}
+
+// writeReply renders a question's Reply with the status its kind calls for.
+func (s *Server) writeReply(w http.ResponseWriter, r *http.Request, reply bot.Reply) {
+	stateOf(r).id = reply.RequestID
+	switch reply.Kind {
+	case bot.KindAnswer, bot.KindFigures:
+		s.writeJSON(w, r, http.StatusOK, reply.Answer)
+	case bot.KindRateLimited:
+		secs := retryAfterSeconds(reply.RetryAfter)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		s.writeJSON(w, r, http.StatusTooManyRequests, errorResponse{Error: reply.Message, RequestID: reply.RequestID, RetryAfter: secs})
+	case bot.KindInvalid:
+		s.writeError(w, r, http.StatusBadRequest, reply.Message)
+	case bot.KindError:
+		s.writeError(w, r, http.StatusInternalServerError, reply.Message)
+	default:
+		s.log.Error("unexpected reply kind", "request_id", reply.RequestID, "kind", int(reply.Kind))
+		s.writeError(w, r, http.StatusInternalServerError, bot.MsgApology)
+	}
+}
+
+// retryAfterSeconds rounds up, as bot.RateLimitMessage does, so the header
+// and the message agree and a client that waits that long gets through.
+func retryAfterSeconds(d time.Duration) int {
+	return max(1, int((d+time.Second-1)/time.Second))
+}
+
+// decodeJSON reads one JSON object of at most MaxBodyBytes into v, or
+// writes the error response and returns false.
+func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	if r.ContentLength > MaxBodyBytes {
+		s.writeError(w, r, http.StatusRequestEntityTooLarge, tooLargeMessage)
+		return false
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	err := dec.Decode(v)
+	if err == nil {
+		if _, err = dec.Token(); errors.Is(err, io.EOF) {
+			return true
+		}
+		var tooLarge *http.MaxBytesError
+		if !errors.As(err, &tooLarge) {
+			err = errTrailingData
+		}
+	}
+	var (
+		tooLarge  *http.MaxBytesError
+		syntaxErr *json.SyntaxError
+		typeErr   *json.UnmarshalTypeError
+		msg       string
+	)
+	switch {
+	case errors.As(err, &tooLarge):
+		s.writeError(w, r, http.StatusRequestEntityTooLarge, tooLargeMessage)
+		return false
+	case errors.Is(err, io.EOF):
+		msg = `empty request body: send {"question": "..."}`
+	case errors.As(err, &syntaxErr):
+		msg = fmt.Sprintf("invalid JSON at byte %d: %v", syntaxErr.Offset, err)
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		msg = fmt.Sprintf("invalid JSON: %q must be a %s, not a %s", typeErr.Field, typeErr.Type.Kind(), typeErr.Value)
+	case errors.As(err, &typeErr):
+		msg = `invalid JSON: the body must be an object like {"question": "..."}`
+	default:
+		msg = "invalid JSON: " + err.Error()
+	}
+	s.writeError(w, r, http.StatusBadRequest, msg)
+	return false
+}
+
+var tooLargeMessage = fmt.Sprintf("request body too large: the limit is %d bytes", MaxBodyBytes)
+
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	s.writeJSON(w, r, status, errorResponse{Error: msg, RequestID: stateOf(r).id})
+}
+
+func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// For example a NaN score: still answer in JSON, and say why in the log.
+		id := stateOf(r).id
+		s.log.Error("encode response", "request_id", id, "err", err)
+		status = http.StatusInternalServerError
+		b, _ = json.Marshal(errorResponse{Error: bot.MsgApology, RequestID: id})
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
