@@ -1,0 +1,62 @@
+package discord
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/bwmarrin/discordgo"
+
+	"dramabot/bot"
+)
+
+// commands are the slash commands, registered with one bulk overwrite so
+// that removed commands disappear too.
+func commands() []*discordgo.ApplicationCommand {
+	minLen := 1
+	return []*discordgo.ApplicationCommand{
+		{
+			Name:        "ask",
+			Description: "Ask a question about the Chinese mini-series (短剧) market",
+			Options: []*discordgo.ApplicationCommandOption{{
+				Type: discordgo.ApplicationCommandOptionString, Name: "question",
+				Description: "Your question, e.g. How many jobs has the mini series boom created?",
+				Required:    true, MinLength: &minLen, MaxLength: bot.DefaultMaxQuestionRunes,
+			}},
+		},
+		{Name: "sources", Description: "List the documents the answers come from"},
+		{
+			Name:        "figures",
+			Description: "Key figures, each with its source",
+			Options: []*discordgo.ApplicationCommandOption{{
+				Type: discordgo.ApplicationCommandOptionString, Name: "topic",
+				Description: "A topic, e.g. jobs or market size", MaxLength: bot.DefaultMaxQuestionRunes,
+			}},
+		},
+		{Name: "about", Description: "Corpus size, as-of date and version"},
+		{Name: "help", Description: "How to ask dramabot"},
+	}
+}
+
+// registerCommands overwrites the slash commands, for one guild when
+// GuildID is set (changes show at once) or globally. With several shards
+// only shard 0 does it. A failure is logged: mentions and DMs still work.
+func (b *Bot) registerCommands(ctx context.Context) {
+	if b.cfg.ShardID != 0 {
+		return
+	}
+	appID := b.applicationID()
+	if appID == "" {
+		b.log.Error("discord slash commands not registered: READY carried no application id")
+		return
+	}
+	endpoint := discordgo.EndpointApplicationGlobalCommands(appID)
+	if b.cfg.GuildID != "" {
+		endpoint = discordgo.EndpointApplicationGuildCommands(appID, b.cfg.GuildID)
+	}
+	var created []*discordgo.ApplicationCommand
+	if err := b.call(ctx, "command registration", http.MethodPut, endpoint, endpoint, commands(), &created); err != nil {
+		b.log.Error("discord slash commands not registered", "guild_id", b.cfg.GuildID, "err", err)
+		return
+	}
+	b.log.Info("discord slash commands registered", "count", len(created), "guild_id", b.cfg.GuildID)
+}

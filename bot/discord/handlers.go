@@ -1,0 +1,306 @@
+package discord
+
+import (
+	"context"
+	"runtime/debug"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+
+	"dramabot/bot"
+)
+
+// onMessageCreate answers a direct message, or a guild message that
+// mentions the bot, with a reply to it.
+func (b *Bot) onMessageCreate(_ *discordgo.Session, ev *discordgo.MessageCreate) {
+	b.inflight.add()
+	defer b.inflight.done()
+	ctx, cancel := context.WithTimeout(b.handlerCtx, b.cfg.HandlerTimeout)
+	defer cancel()
+	var m *discordgo.Message
+	if ev != nil {
+		m = ev.Message
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			reply := b.recovered(v)
+			if m != nil && m.ID != "" && m.ChannelID != "" {
+				b.safely(func() { b.replyToMessage(ctx, m, reply) })
+			}
+		}
+	}()
+	b.handleMessage(ctx, m)
+}
+
+func (b *Bot) handleMessage(ctx context.Context, m *discordgo.Message) {
+	// discordgo hands over an empty Message when the payload did not decode,
+	// e.g. a component type it does not know (discordgo#1683).
+	if m == nil || m.Author == nil || m.ID == "" || m.ChannelID == "" {
+		return
+	}
+	if m.Author.Bot || m.WebhookID != "" {
+		return
+	}
+	if m.Type != discordgo.MessageTypeDefault && m.Type != discordgo.MessageTypeReply {
+		return
+	}
+	me := b.botUserID()
+	if me == "" || m.Author.ID == me {
+		return
+	}
+	dm := m.GuildID == ""
+	if !dm && !mentions(m, me) {
+		return
+	}
+	text := stripMention(m.Content, me)
+	req := bot.Request{Platform: bot.PlatformDiscord, UserID: m.Author.ID, ChatID: m.ChannelID, Text: text}
+	var reply bot.Reply
+	switch {
+	case text == "" && !dm && !b.cfg.MessageContent:
+		// Without the intent Discord may withhold the text.
+		reply = bot.Reply{Kind: bot.KindInfo, RequestID: bot.NewRequestID(), Message: msgMentionHint}
+	case text == "" && len(m.Attachments) > 0:
+		reply = bot.Reply{Kind: bot.KindInvalid, RequestID: bot.NewRequestID(), Message: bot.MsgNotText}
+	default:
+		if cmd, ok := bot.ParseCommand(text); ok {
+			reply = b.command(ctx, req, cmd.Name, cmd.Arg)
+		} else {
+			reply = b.core.Ask(ctx, req)
+		}
+	}
+	b.replyToMessage(ctx, m, reply)
+}
+
+// replyToMessage sends a rendered reply as replies to m.
+func (b *Bot) replyToMessage(ctx context.Context, m *discordgo.Message, reply bot.Reply) {
+	msgs, _ := renderReply(reply, b.asOf())
+	b.remember(reply)
+	failIfGone := false
+	ref := &discordgo.MessageReference{MessageID: m.ID, ChannelID: m.ChannelID, GuildID: m.GuildID, FailIfNotExists: &failIfGone}
+	for _, out := range msgs {
+		p := newPayload(out, false)
+		p.Reference = ref
+		if err := b.sendChannel(ctx, m.ChannelID, p); err != nil {
+			b.log.Error("discord reply failed", "request_id", reply.RequestID, "err", err)
+			return
+		}
+	}
+}
+
+// mentions reports whether m mentions the user id.
+func mentions(m *discordgo.Message, id string) bool {
+	for _, u := range m.Mentions {
+		if u != nil && u.ID == id {
+			return true
+		}
+	}
+	return strings.Contains(m.Content, "<@"+id+">") || strings.Contains(m.Content, "<@!"+id+">")
+}
+
+// stripMention removes mentions of the bot and folds white space.
+func stripMention(content, id string) string {
+	content = strings.NewReplacer("<@"+id+">", " ", "<@!"+id+">", " ").Replace(content)
+	return strings.Join(strings.Fields(content), " ")
+}
+
+// onInteractionCreate serves slash commands and button presses.
+func (b *Bot) onInteractionCreate(_ *discordgo.Session, ev *discordgo.InteractionCreate) {
+	b.inflight.add()
+	defer b.inflight.done()
+	ctx, cancel := context.WithTimeout(b.handlerCtx, b.cfg.HandlerTimeout)
+	defer cancel()
+	// An interaction that did not decode (discordgo#1683) has no id or token:
+	// nothing can be answered.
+	if ev == nil || ev.Interaction == nil || ev.ID == "" || ev.Token == "" {
+		b.log.Warn("discord interaction without id or token ignored")
+		return
+	}
+	r := &responder{b: b, i: ev.Interaction}
+	defer func() {
+		if v := recover(); v != nil {
+			reply := b.recovered(v)
+			b.safely(func() { r.send(ctx, reply) })
+		}
+	}()
+	switch ev.Type {
+	case discordgo.InteractionApplicationCommand:
+		if data, ok := ev.Data.(discordgo.ApplicationCommandInteractionData); ok {
+			b.onCommand(ctx, r, data)
+		}
+	case discordgo.InteractionMessageComponent:
+		if data, ok := ev.Data.(discordgo.MessageComponentInteractionData); ok {
+			b.onComponent(ctx, r, data)
+		}
+	}
+}
+
+func (b *Bot) onCommand(ctx context.Context, r *responder, data discordgo.ApplicationCommandInteractionData) {
+	req := bot.Request{Platform: bot.PlatformDiscord, UserID: interactionUser(r.i), ChatID: r.i.ChannelID}
+	switch data.Name {
+	case "ask", "figures":
+		// Acknowledge at once: the engine may take longer than the 3 s
+		// Discord allows before the first response.
+		if err := r.deferReply(ctx); err != nil {
+			b.log.Error("discord interaction defer failed", "command", data.Name, "err", err)
+			return
+		}
+		if data.Name == "ask" {
+			req.Text = optionString(data, "question")
+			r.send(ctx, b.core.Ask(ctx, req))
+		} else {
+			r.send(ctx, b.core.Command(ctx, req, "figures", optionString(data, "topic")))
+		}
+	case "sources", "about":
+		r.send(ctx, b.core.Command(ctx, req, data.Name, ""))
+	default: // "help", and commands registered by an older version
+		r.private = true
+		r.send(ctx, b.command(ctx, req, "help", ""))
+	}
+}
+
+func (b *Bot) onComponent(ctx context.Context, r *responder, data discordgo.MessageComponentInteractionData) {
+	r.private = true
+	user := interactionUser(r.i)
+	action, id, ok := parseCustomID(data.CustomID)
+	var msgs []outMessage
+	switch {
+	case ok && action == actionSources:
+		a, found := b.answers.get(id)
+		if !found {
+			msgs = textMessages(msgExpired)
+			break
+		}
+		msgs = sourcesDetail(a)
+	case ok && (action == actionUp || action == actionDown):
+		msgs = textMessages(msgVoted)
+		if b.answers.vote(id, user, action) {
+			b.core.Feedback(bot.PlatformDiscord, user, id, action)
+			msgs = textMessages(msgThanks)
+		}
+	default:
+		msgs = textMessages(msgUnknownBtn)
+	}
+	if err := r.sendMessages(ctx, msgs); err != nil {
+		b.log.Error("discord button reply failed", "request_id", id, "err", err)
+	}
+}
+
+// command runs a core command; help gets the Discord-specific lines.
+func (b *Bot) command(ctx context.Context, req bot.Request, name, arg string) bot.Reply {
+	reply := b.core.Command(ctx, req, name, arg)
+	if reply.Kind == bot.KindInfo && reply.Message == bot.HelpText {
+		reply.Message += "\n\n" + helpDiscord
+	}
+	return reply
+}
+
+func (b *Bot) remember(reply bot.Reply) {
+	if reply.Kind == bot.KindAnswer || reply.Kind == bot.KindFigures {
+		b.answers.put(reply.RequestID, reply.Answer)
+	}
+}
+
+func (b *Bot) asOf() string { return b.core.About().AsOf }
+
+func (b *Bot) recovered(v any) bot.Reply {
+	reply := b.core.Recovered(bot.PlatformDiscord, v)
+	b.log.Error("discord handler panic", "request_id", reply.RequestID, "stack", string(debug.Stack()))
+	return reply
+}
+
+// safely runs f, logging a panic instead of crashing: it is used to send
+// the apology after a panic.
+func (b *Bot) safely(f func()) {
+	defer func() {
+		if v := recover(); v != nil {
+			b.log.Error("discord panic while recovering", "panic", v)
+		}
+	}()
+	f()
+}
+
+func interactionUser(i *discordgo.Interaction) string {
+	if i.Member != nil && i.Member.User != nil {
+		return i.Member.User.ID
+	}
+	if i.User != nil {
+		return i.User.ID
+	}
+	return ""
+}
+
+// optionString returns a string option, or "" (the option's StringValue
+// panics on other types).
+func optionString(data discordgo.ApplicationCommandInteractionData, name string) string {
+	for _, o := range data.Options {
+		if o != nil && o.Name == name {
+			s, _ := o.Value.(string)
+			return s
+		}
+	}
+	return ""
+}
+
+// responder answers one interaction: a first response (immediate or
+// deferred), then edits and follow-ups.
+type responder struct {
+	b *Bot
+	i *discordgo.Interaction
+	// private makes every message ephemeral (help, button answers).
+	private  bool
+	acked    bool // a first response was sent
+	deferred bool // it was the deferred "thinking" response
+	edited   bool // the deferred response was replaced
+}
+
+func (r *responder) deferReply(ctx context.Context) error {
+	err := r.b.respond(ctx, r.i, discordgo.InteractionResponseDeferredChannelMessageWithSource, newPayload(outMessage{}, r.private))
+	if err == nil {
+		r.acked, r.deferred = true, true
+	}
+	return err
+}
+
+// send renders and sends a core reply; notices for the asker alone (rate
+// limit, invalid question) are ephemeral.
+func (r *responder) send(ctx context.Context, reply bot.Reply) {
+	msgs, private := renderReply(reply, r.b.asOf())
+	r.b.remember(reply)
+	if private {
+		r.private = true
+	}
+	if err := r.sendMessages(ctx, msgs); err != nil {
+		r.b.log.Error("discord interaction reply failed", "request_id", reply.RequestID, "err", err)
+	}
+}
+
+func (r *responder) sendMessages(ctx context.Context, msgs []outMessage) error {
+	for _, m := range msgs {
+		p := newPayload(m, r.private)
+		var err error
+		switch {
+		case !r.acked:
+			if err = r.b.respond(ctx, r.i, discordgo.InteractionResponseChannelMessageWithSource, p); err == nil {
+				r.acked = true
+			}
+		case r.deferred && !r.edited && r.private:
+			// The deferred response is public and cannot become ephemeral:
+			// remove it and send the notice as an ephemeral follow-up.
+			if err = r.b.deleteOriginal(ctx, r.i); err == nil {
+				r.edited = true
+				err = r.b.followup(ctx, r.i, p)
+			}
+		case r.deferred && !r.edited:
+			p.Flags = 0
+			if err = r.b.editOriginal(ctx, r.i, p); err == nil {
+				r.edited = true
+			}
+		default:
+			err = r.b.followup(ctx, r.i, p)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
