@@ -164,6 +164,8 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool 
 	return false
 }
 
+var errTrailingData = errors.New("unexpected data after the JSON object")
+
 var tooLargeMessage = fmt.Sprintf("request body too large: the limit is %d bytes", MaxBodyBytes)
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, status int, msg string) {

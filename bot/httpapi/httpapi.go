@@ -12,7 +12,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
-	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -45,7 +44,8 @@ type Config struct {
 	// KEY" or "X-API-Key: KEY". The page, probes and metrics stay open.
 	APIKey string
 	// Ready reports readiness for /readyz: nil when the index is loaded and
-	// every configured platform is connected. Nil means always ready.
+	// every configured platform is connected. Nil means always ready. The
+	// error's text is shown to the prober, so it must hold no secret.
 	Ready func() error
 	// Mount adds handlers, keyed by http.ServeMux pattern (for example the
 	// Telegram webhook). They get request ids, panic recovery and access
@@ -196,7 +196,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.finish(rw, r, start, nil)
 			return
 		}
-		if v == http.ErrAbortHandler { //nolint:errorlint // net/http compares it the same way
+		if v == http.ErrAbortHandler { // net/http's way to abort a response quietly
 			s.finish(rw, r, start, nil)
 			panic(v)
 		}
@@ -366,5 +366,3 @@ func (w *responseWriter) Flush() {
 
 // Unwrap gives http.ResponseController the underlying writer.
 func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-var errTrailingData = errors.New("unexpected data after the JSON object")
