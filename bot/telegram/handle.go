@@ -1,0 +1,301 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"dramabot/bot"
+)
+
+const (
+	// typingDelay: answers slower than this show "typing…" meanwhile.
+	typingDelay = 500 * time.Millisecond
+	// inlineTimeout: Telegram drops an inline query unanswered for ~10 s.
+	inlineTimeout = 10 * time.Second
+	// Inline cards of answers are the same for everyone and may be cached
+	// by Telegram; refusals (rate limit, errors) are personal and not.
+	inlineAnswerCache  = 300
+	inlineRefusalCache = 1
+)
+
+// incoming is a message the bot answers, and where the answer goes.
+type incoming struct {
+	req      bot.Request
+	chatID   int64
+	threadID int          // forum topic
+	replyTo  int          // in groups, the asking message
+	command  *bot.Command // nil for a question
+	notText  bool         // a photo, sticker...: explain that only text works
+}
+
+// handle runs on its own goroutine, one per update.
+func (b *Bot) handle(ctx context.Context, upd *models.Update) {
+	defer func() {
+		if v := recover(); v != nil { // outside a message's own recovery
+			r := b.core.Recovered(bot.PlatformTelegram, v)
+			b.log.Error("panic while handling an update", "request_id", r.RequestID, "update_id", upd.ID, "stack", string(debug.Stack()))
+		}
+	}()
+	switch {
+	case upd.Message != nil:
+		b.handleMessage(ctx, upd.Message)
+	case upd.InlineQuery != nil:
+		b.handleInline(ctx, upd.InlineQuery)
+	}
+}
+
+func (b *Bot) handleMessage(ctx context.Context, m *models.Message) {
+	in, ok := b.route(m)
+	if !ok {
+		return
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			r := b.core.Recovered(bot.PlatformTelegram, v)
+			b.log.Error("panic while answering: apologizing", "request_id", r.RequestID, "chat_id", in.chatID, "stack", string(debug.Stack()))
+			b.deliver(ctx, in, r)
+		}
+	}()
+	reply := func() bot.Reply {
+		defer b.typing(ctx, in)()
+		return b.respond(ctx, in)
+	}()
+	b.deliver(ctx, in, reply)
+}
+
+// route decides whether a message is for the bot. Private chats: any text
+// or command. Groups: a command (/ask, /ask@BotName...), a mention of the
+// bot, or a reply to one of its messages; everything else is chatter
+// between people and is ignored.
+func (b *Bot) route(m *models.Message) (incoming, bool) {
+	if m.From != nil && m.From.IsBot && m.SenderChat == nil {
+		return incoming{}, false // other bots; anonymous admins come with a sender chat
+	}
+	private := m.Chat.Type == models.ChatTypePrivate
+	if !private && m.Chat.Type != models.ChatTypeGroup && m.Chat.Type != models.ChatTypeSupergroup {
+		return incoming{}, false
+	}
+	in := incoming{
+		chatID: m.Chat.ID,
+		req:    bot.Request{Platform: bot.PlatformTelegram, UserID: senderID(m), ChatID: strconv.FormatInt(m.Chat.ID, 10)},
+	}
+	if m.IsTopicMessage {
+		in.threadID = m.MessageThreadID
+	}
+	if !private {
+		in.replyTo = m.ID
+	}
+	name := b.me.Username
+	if m.Text == "" {
+		if !hasContent(m) {
+			return incoming{}, false // service messages: members joined, title changed...
+		}
+		if private || b.repliesToBot(m) || mentions(m.Caption, name) {
+			in.notText = true
+			return in, true
+		}
+		return incoming{}, false
+	}
+	if cmd, ok := bot.ParseCommand(m.Text); ok {
+		if !cmd.For(name) {
+			return incoming{}, false // /cmd@OtherBot
+		}
+		if !knownCommands[cmd.Name] && !private && cmd.Target == "" {
+			return incoming{}, false // probably another bot's command
+		}
+		in.command = &cmd
+		return in, true
+	}
+	if private || mentions(m.Text, name) || b.repliesToBot(m) {
+		in.req.Text = bot.StripMention(m.Text, name)
+		return in, true
+	}
+	return incoming{}, false
+}
+
+var knownCommands = map[string]bool{
+	"start": true, "help": true, "ask": true, "sources": true, "figures": true, "about": true, "reindex": true,
+}
+
+func senderID(m *models.Message) string {
+	switch {
+	case m.From != nil && m.SenderChat == nil:
+		return strconv.FormatInt(m.From.ID, 10)
+	case m.SenderChat != nil:
+		return strconv.FormatInt(m.SenderChat.ID, 10)
+	}
+	return ""
+}
+
+func (b *Bot) repliesToBot(m *models.Message) bool {
+	r := m.ReplyToMessage
+	return r != nil && r.From != nil && r.From.ID == b.me.ID
+}
+
+// hasContent reports whether a message without text carries something a
+// user sent (as opposed to a service message).
+func hasContent(m *models.Message) bool {
+	return len(m.Photo) > 0 || m.Sticker != nil || m.Video != nil || m.VideoNote != nil ||
+		m.Voice != nil || m.Audio != nil || m.Document != nil || m.Animation != nil ||
+		m.Contact != nil || m.Location != nil || m.Venue != nil || m.Poll != nil ||
+		m.Dice != nil || m.Story != nil || m.Game != nil || m.PaidMedia != nil ||
+		m.Checklist != nil || m.Caption != ""
+}
+
+// mentions reports whether text mentions @name as a whole word.
+func mentions(text, name string) bool {
+	if name == "" {
+		return false
+	}
+	lower, needle := strings.ToLower(text), "@"+strings.ToLower(name)
+	for i := 0; ; {
+		j := strings.Index(lower[i:], needle)
+		if j < 0 {
+			return false
+		}
+		j += i
+		end := j + len(needle)
+		if (j == 0 || !isWordByte(lower[j-1])) && (end == len(lower) || !isWordByte(lower[end])) {
+			return true
+		}
+		i = j + 1
+	}
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+func (b *Bot) respond(ctx context.Context, in incoming) bot.Reply {
+	switch {
+	case in.notText:
+		return bot.Reply{Kind: bot.KindInvalid, RequestID: bot.NewRequestID(), Message: bot.MsgNotText}
+	case in.command != nil:
+		return b.core.Command(ctx, in.req, in.command.Name, in.command.Arg)
+	default:
+		return b.core.Ask(ctx, in.req)
+	}
+}
+
+// typing shows "typing…" in the chat if the answer takes longer than
+// typingDelay. The returned func stops it, and waits so that the action
+// never arrives after the answer.
+func (b *Bot) typing(ctx context.Context, in incoming) func() {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTimer(typingDelay)
+		defer t.Stop()
+		select {
+		case <-done:
+			return
+		case <-t.C:
+		}
+		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		_, err := b.tg.SendChatAction(actx, &tgbot.SendChatActionParams{ChatID: in.chatID, MessageThreadID: in.threadID, Action: models.ChatActionTyping})
+		if err != nil {
+			b.log.Debug("typing action failed", "chat_id", in.chatID, "err", b.redactErr(err))
+		}
+	})
+	return func() {
+		close(done)
+		wg.Wait()
+	}
+}
+
+var noPreview = &models.LinkPreviewOptions{IsDisabled: tgbot.True()}
+
+// deliver sends a reply, in parts if it is long; in groups the first part
+// replies to the asking message. Every part is retried on 429 and 5xx; if
+// one is lost anyway, the rest is not sent and the loss is logged.
+func (b *Bot) deliver(ctx context.Context, in incoming, reply bot.Reply) {
+	parts := renderReply(reply)
+	unlock := b.lockChat(in.chatID)
+	defer unlock()
+	for i, text := range parts {
+		params := &tgbot.SendMessageParams{
+			ChatID: in.chatID, MessageThreadID: in.threadID, Text: text,
+			ParseMode: models.ParseModeHTML, LinkPreviewOptions: noPreview,
+		}
+		if i == 0 && in.replyTo != 0 {
+			params.ReplyParameters = &models.ReplyParameters{MessageID: in.replyTo, AllowSendingWithoutReply: true}
+		}
+		if err := b.send(ctx, params); err != nil {
+			b.log.Error("reply lost", "request_id", reply.RequestID, "chat_id", in.chatID, "part", i+1, "parts", len(parts), "err", err)
+			return
+		}
+	}
+	b.log.Debug("replied", "request_id", reply.RequestID, "chat_id", in.chatID, "parts", len(parts))
+}
+
+// send sends one message with retries, following a group's migration to a
+// supergroup, and falls back to plain text if Telegram refuses the HTML
+// (which it should never do: the fallback keeps the user from losing the
+// answer if it ever does).
+func (b *Bot) send(ctx context.Context, params *tgbot.SendMessageParams) error {
+	err := b.call(ctx, "sendMessage", func(ctx context.Context) error {
+		_, err := b.tg.SendMessage(ctx, params)
+		if me, ok := errors.AsType[*tgbot.MigrateError](err); ok {
+			params.ChatID = int64(me.MigrateToChatID)
+			_, err = b.tg.SendMessage(ctx, params)
+		}
+		return err
+	})
+	if err == nil || !errors.Is(err, tgbot.ErrorBadRequest) || !strings.Contains(err.Error(), "can't parse entities") {
+		return err
+	}
+	b.log.Error("Telegram refused the HTML of a reply: sending it as plain text", "err", err)
+	plain := *params
+	plain.ParseMode, plain.Text = "", htmlToText(params.Text)
+	return b.call(ctx, "sendMessage", func(ctx context.Context) error {
+		_, err := b.tg.SendMessage(ctx, &plain)
+		return err
+	})
+}
+
+func (b *Bot) handleInline(ctx context.Context, q *models.InlineQuery) {
+	ctx, cancel := context.WithTimeout(ctx, inlineTimeout)
+	defer cancel()
+	var results []models.InlineQueryResult
+	cache, personal := inlineAnswerCache, false
+	func() {
+		defer func() {
+			if v := recover(); v != nil {
+				r := b.core.Recovered(bot.PlatformTelegram, v)
+				b.log.Error("panic while answering an inline query: apologizing", "request_id", r.RequestID, "stack", string(debug.Stack()))
+				results, cache, personal = inlineResults(r), inlineRefusalCache, true
+			}
+		}()
+		if strings.TrimSpace(q.Query) == "" {
+			results = inlineHint()
+			return
+		}
+		userID := ""
+		if q.From != nil {
+			userID = strconv.FormatInt(q.From.ID, 10)
+		}
+		reply := b.core.Ask(ctx, bot.Request{Platform: bot.PlatformTelegram, UserID: userID, ChatID: "inline", Text: q.Query})
+		results = inlineResults(reply)
+		if reply.Kind != bot.KindAnswer {
+			cache, personal = inlineRefusalCache, true
+		}
+	}()
+	err := b.call(ctx, "answerInlineQuery", func(ctx context.Context) error {
+		_, err := b.tg.AnswerInlineQuery(ctx, &tgbot.AnswerInlineQueryParams{
+			InlineQueryID: q.ID, Results: results, CacheTime: cache, IsPersonal: personal,
+		})
+		return err
+	})
+	if err != nil {
+		b.log.Warn("inline answer lost", "inline_query_id", q.ID, "err", err)
+	}
+}
