@@ -81,6 +81,20 @@ type Config struct {
 	ShutdownTimeout time.Duration
 }
 
+// String describes the configuration without the token, so that printing
+// or logging a Config cannot leak it.
+func (c Config) String() string {
+	token := "(empty)"
+	if strings.TrimSpace(c.Token) != "" {
+		token = "(set)"
+	}
+	return fmt.Sprintf("discord.Config{Token:%s GuildID:%q ShardID:%d ShardCount:%d APIURL:%q MessageContent:%v}",
+		token, c.GuildID, c.ShardID, c.ShardCount, c.APIURL, c.MessageContent)
+}
+
+// LogValue keeps the token out of structured logs too.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
 // Bot is a Discord bot. Run it once.
 type Bot struct {
 	cfg     Config
@@ -108,7 +122,8 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.Core == nil {
 		return nil, errors.New("discord: Config.Core is required")
 	}
-	token := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(cfg.Token), "Bot "))
+	token := strings.TrimSpace(cfg.Token)
+	token = strings.TrimSpace(strings.TrimPrefix(token+" ", "Bot "))
 	if token == "" {
 		return nil, errors.New("discord: the bot token is empty")
 	}

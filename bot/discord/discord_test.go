@@ -390,7 +390,7 @@ func TestDirectMessageIsAQuestion(t *testing.T) {
 	// A command typed as text in a DM runs the command.
 	h.fake.SendMessage(t, dmUser, "/sources", false)
 	m = decode(t, h.fake.AwaitCalls(t, 2, discordtest.InChannel(dmUser.ChannelID))[1])
-	if len(m.Embeds) != 1 || !strings.HasPrefix(m.Embeds[0].Title, "Sources (1 documents)") {
+	if len(m.Embeds) != 1 || !strings.HasPrefix(m.Embeds[0].Title, "Sources (1 document)") {
 		t.Errorf("/sources as text = %+v", m.Embeds)
 	}
 }
@@ -670,7 +670,7 @@ func TestOtherCommands(t *testing.T) {
 		ephemeral bool
 		want      string
 	}{
-		{"sources", nil, false, false, "Sources (1 documents)"},
+		{"sources", nil, false, false, "Sources (1 document)"},
 		{"about", nil, false, false, "About dramabot"},
 		{"help", nil, false, true, "/ask"},
 		{"figures", map[string]string{"topic": "jobs"}, true, false, "647,000 jobs"},

@@ -121,10 +121,14 @@ func figuresMessage(id string, a knowledge.Answer, asOf string) outMessage {
 	for i, f := range a.Figures {
 		lines[i] = "• " + fitEscaped(f.Label, 300) + " " + escapeMarkdown(knowledge.Marker(f.Citation))
 	}
+	description := ""
+	if chunks := packLines(lines, maxDescription); len(chunks) > 0 {
+		description = chunks[0]
+	}
 	e := &discordgo.MessageEmbed{
 		Type:        discordgo.EmbedTypeRich,
 		Title:       fitEscaped(title, maxTitle),
-		Description: packLines(lines, maxDescription)[0],
+		Description: description,
 		Color:       colorAnswer,
 		Fields:      citationFields(a.Citations),
 		Footer:      footer(asOf, id),
@@ -153,7 +157,7 @@ func sourcesMessages(srcs []knowledge.SourceStat, asOf string) []outMessage {
 	for i, c := range chunks {
 		e := &discordgo.MessageEmbed{Type: discordgo.EmbedTypeRich, Description: c, Color: colorInfo}
 		if i == 0 {
-			e.Title = fmt.Sprintf("Sources (%d documents)", len(srcs))
+			e.Title = fmt.Sprintf("Sources (%d %s)", len(srcs), plural(len(srcs), "document"))
 		}
 		if i == len(chunks)-1 && asOf != "" {
 			e.Footer = &discordgo.MessageEmbedFooter{Text: "Corpus as of " + asOf}
@@ -193,9 +197,34 @@ func textMessages(s string) []outMessage {
 	if strings.TrimSpace(s) == "" {
 		s = bot.MsgApology
 	}
-	var msgs []outMessage
-	for _, group := range bot.SplitBlocks(strings.Split(s, "\n\n"), maxContent, nil) {
-		msgs = append(msgs, outMessage{Content: strings.Join(group, "\n\n")})
+	return contentMessages(strings.Split(s, "\n\n"))
+}
+
+// contentMessages packs blocks of (already escaped) text into at most
+// maxMessages messages, saying so when the rest had to be cut. Blocks beyond
+// what fits are dropped before splitting, to bound the work.
+func contentMessages(blocks []string) []outMessage {
+	budget := maxMessages * maxContent
+	cut := false
+	for i, b := range blocks {
+		n := runeLen(b)
+		if n > budget {
+			blocks, cut = append(blocks[:i:i], hardCut(b, max(budget, 2))), true
+			break
+		}
+		budget -= n
+	}
+	groups := bot.SplitBlocks(blocks, maxContent, nil)
+	if len(groups) > maxMessages {
+		groups, cut = groups[:maxMessages], true
+	}
+	msgs := make([]outMessage, len(groups))
+	for i, g := range groups {
+		msgs[i] = outMessage{Content: strings.Join(g, "\n\n")}
+	}
+	if cut && len(msgs) > 0 {
+		last := &msgs[len(msgs)-1]
+		last.Content = hardCut(last.Content, maxContent-runeLen(msgCut)-2) + "\n\n" + msgCut
 	}
 	return msgs
 }
@@ -215,20 +244,7 @@ func sourcesDetail(a knowledge.Answer) []outMessage {
 	if len(blocks) == 1 {
 		blocks = append(blocks, "No passages are attached to this answer.")
 	}
-	groups := bot.SplitBlocks(blocks, maxContent, nil)
-	cut := len(groups) > maxMessages
-	if cut {
-		groups = groups[:maxMessages]
-	}
-	msgs := make([]outMessage, len(groups))
-	for i, g := range groups {
-		msgs[i] = outMessage{Content: strings.Join(g, "\n\n")}
-	}
-	if cut {
-		last := &msgs[len(msgs)-1]
-		last.Content = hardCut(last.Content, maxContent-utf8.RuneCountInString(msgCut)-2) + "\n\n" + msgCut
-	}
-	return msgs
+	return contentMessages(blocks)
 }
 
 func passageBlock(label, title, publisher, date, rawURL string, paragraph int, text string) string {
@@ -299,7 +315,7 @@ func packFields(name string, lines []string) []*discordgo.MessageEmbedField {
 }
 
 // packLines joins lines with newlines into chunks of at most limit
-// characters; a line longer than limit is cut.
+// characters; a line longer than limit is cut. No lines give no chunks.
 func packLines(lines []string, limit int) []string {
 	var chunks []string
 	cur := ""
@@ -316,7 +332,7 @@ func packLines(lines []string, limit int) []string {
 			cur = l
 		}
 	}
-	if cur != "" || len(chunks) == 0 {
+	if cur != "" {
 		chunks = append(chunks, cur)
 	}
 	return chunks
@@ -421,14 +437,18 @@ func escapeMarkdown(s string) string {
 
 // fitEscaped folds white space, escapes Markdown and shortens the result to
 // at most n characters, cutting the raw text at a word boundary so that no
-// escape is cut in half.
+// escape is cut in half. Only a prefix of a long text is looked at.
 func fitEscaped(raw string, n int) string {
-	s := escapeMarkdown(strings.Join(strings.Fields(raw), " "))
-	if runeLen(s) <= n {
+	head, cut := prefix(raw, 4*n+64)
+	s := escapeMarkdown(strings.Join(strings.Fields(head), " "))
+	if !cut && runeLen(s) <= n {
 		return s
 	}
 	for k := n; k > 1; {
-		s = escapeMarkdown(bot.Excerpt(raw, k))
+		s = escapeMarkdown(bot.Excerpt(head, k))
+		if cut && !strings.HasSuffix(s, "…") {
+			s += "…"
+		}
 		over := runeLen(s) - n
 		if over <= 0 {
 			return s
@@ -436,6 +456,18 @@ func fitEscaped(raw string, n int) string {
 		k -= over
 	}
 	return hardCut(s, n)
+}
+
+// prefix returns the first n runes of s and whether s was longer.
+func prefix(s string, n int) (string, bool) {
+	i := 0
+	for j := range s {
+		if i == n {
+			return s[:j], true
+		}
+		i++
+	}
+	return s, false
 }
 
 // hardCut shortens s to at most n characters, marking the cut with an
@@ -449,6 +481,13 @@ func hardCut(s string, n int) string {
 	}
 	cut := strings.TrimRight(string([]rune(s)[:n-1]), "\\")
 	return cut + "…"
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }
 
 func runeLen(s string) int { return utf8.RuneCountInString(s) }
