@@ -16,9 +16,10 @@ import (
 )
 
 // Retry policy for Bot API calls. The library retries nothing and ignores
-// retry_after.
+// retry_after. With backoff capped at 10 s, RetryTimeout (2 min by
+// default) rather than maxAttempts is what usually ends retries.
 const (
-	maxAttempts    = 10
+	maxAttempts    = 20
 	attemptTimeout = 30 * time.Second
 	firstBackoff   = 500 * time.Millisecond
 	maxBackoff     = 10 * time.Second
@@ -43,11 +44,15 @@ func (c *observedClient) Do(req *http.Request) (*http.Response, error) {
 	if p, ok := req.Context().Value(statusKey{}).(*int); ok {
 		*p = status // same goroutine as the caller of call
 	}
-	if path.Base(req.URL.Path) == "getUpdates" && req.Context().Err() == nil {
+	if connectionMethods[path.Base(req.URL.Path)] && req.Context().Err() == nil {
 		c.bot.ready.Store(status == http.StatusOK)
 	}
 	return resp, err
 }
+
+// connectionMethods are the calls whose outcome says whether the bot is
+// connected: setup, then polling.
+var connectionMethods = map[string]bool{"getMe": true, "deleteWebhook": true, "setWebhook": true, "getUpdates": true}
 
 // call runs one Bot API call, retrying a 429 after its retry_after, and a
 // 5xx or a network failure with exponential backoff, for at most

@@ -276,8 +276,8 @@ func (b *Bot) mode() string {
 // Username is the bot's user name, without "@".
 func (b *Bot) Username() string { return b.me.Username }
 
-// Ready reports whether the bot is connected: the last getUpdates (or the
-// setWebhook call, in webhook mode) succeeded.
+// Ready reports whether the bot is connected: its last getUpdates (or
+// setup call: getMe, deleteWebhook, setWebhook in webhook mode) succeeded.
 func (b *Bot) Ready() bool { return b.ready.Load() }
 
 // WebhookPath is the path part of the webhook URL, where the caller mounts

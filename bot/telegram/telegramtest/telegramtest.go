@@ -81,6 +81,7 @@ type Server struct {
 	queries    map[string]bool // inline query id -> answered
 	nextQuery  int
 	faults     map[string][]Fault
+	outages    []outage
 	webhook    Webhook
 	deliveries []Delivery
 	commands   []BotCommand
@@ -255,11 +256,26 @@ func (s *Server) Fail(method string, n int, f Fault) {
 	}
 }
 
-// ClearFaults drops the faults not used yet.
+type outage struct {
+	method string
+	until  time.Time
+	fault  Fault
+}
+
+// FailFor makes every call of method ("*" for any method) fail with f for
+// the next d, as in an outage.
+func (s *Server) FailFor(method string, d time.Duration, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.outages = append(s.outages, outage{method: method, until: time.Now().Add(d), fault: f})
+}
+
+// ClearFaults drops the faults not used yet and ends outages.
 func (s *Server) ClearFaults() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.faults)
+	s.outages = nil
 }
 
 // Private is a text message from u in its private chat with the bot.
@@ -593,6 +609,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) takeFault(method string) (Fault, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	now := time.Now()
+	for _, o := range s.outages {
+		if (o.method == method || o.method == "*") && now.Before(o.until) {
+			return o.fault, true
+		}
+	}
 	for _, key := range []string{method, "*"} {
 		if q := s.faults[key]; len(q) > 0 {
 			s.faults[key] = q[1:]
