@@ -158,6 +158,7 @@ func New(cfg Config) (*Bot, error) {
 		client.Transport = &rewriteTransport{base: base, next: client.Transport}
 	}
 
+	routeLibraryLog(cfg.Logger)
 	s, err := discordgo.New("Bot " + token)
 	if err != nil {
 		return nil, fmt.Errorf("discord: new session: %w", err)
@@ -212,6 +213,31 @@ func parseAPIURL(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("discord: API URL %q is not an http(s) base URL", raw)
 	}
 	return u, nil
+}
+
+// discordgo logs through one package-level function. It is set once, before
+// any session exists, and forwards to the logger of the most recent Bot.
+var (
+	libraryLogOnce sync.Once
+	libraryLog     atomic.Pointer[slog.Logger]
+)
+
+func routeLibraryLog(l *slog.Logger) {
+	libraryLog.Store(l.With("source", "discordgo"))
+	libraryLogOnce.Do(func() {
+		discordgo.Logger = func(level, _ int, format string, a ...any) {
+			lvl := slog.LevelDebug
+			switch level {
+			case discordgo.LogError:
+				lvl = slog.LevelError
+			case discordgo.LogWarning:
+				lvl = slog.LevelWarn
+			case discordgo.LogInformational:
+				lvl = slog.LevelInfo
+			}
+			libraryLog.Load().Log(context.Background(), lvl, fmt.Sprintf(format, a...))
+		}
+	})
 }
 
 // Ready reports whether the gateway is connected.

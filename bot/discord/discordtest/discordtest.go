@@ -346,15 +346,15 @@ func (s *Server) route(c *Call, r *http.Request) (int, string) {
 		if c.Method == http.MethodDelete {
 			c.Route = RouteDeleteOriginal
 		}
+		c.Interaction = s.interactionID(m[2])
 		return s.original(c, m[1], m[2])
 	case reFollowup.MatchString(c.Path) && c.Method == http.MethodPost:
 		c.Route = RouteFollowup
 		m := reFollowup.FindStringSubmatch(c.Path)
-		st, code, msg := s.webhook(m[1], m[2])
-		if st == nil {
+		c.Interaction = s.interactionID(m[2])
+		if st, code, msg := s.webhook(m[1], m[2]); st == nil {
 			return code, msg
 		}
-		c.Interaction = s.interactionID(m[2])
 		return s.message("", c.Body)
 	}
 	c.Route = RouteUnknown
@@ -415,7 +415,6 @@ func (s *Server) original(c *Call, appID, token string) (int, string) {
 	if st == nil {
 		return code, msg
 	}
-	c.Interaction = s.interactionID(token)
 	s.mu.Lock()
 	deleted := st.deleted
 	if c.Method == http.MethodDelete {
