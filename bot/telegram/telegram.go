@@ -140,7 +140,7 @@ var secretRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 // New connects to the Bot API: it calls getMe (to learn the bot's user name,
 // which group commands and mentions are matched against) and setMyCommands
 // (so clients show the command menu; a failure there is only logged).
-func New(ctx context.Context, cfg Config) (*Bot, error) {
+func New(ctx context.Context, cfg Config) (_ *Bot, err error) {
 	if strings.TrimSpace(cfg.Token) == "" {
 		return nil, errors.New("telegram: no token")
 	}
@@ -190,6 +190,11 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 	}
 
 	b.base, b.stop = context.WithCancel(context.Background())
+	defer func() {
+		if err != nil {
+			b.stop()
+		}
+	}()
 	b.apiURL = strings.TrimRight(cfg.APIURL, "/")
 	if b.apiURL == "" {
 		b.apiURL = defaultAPIURL
@@ -213,11 +218,10 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 	if b.log.Enabled(ctx, slog.LevelDebug) {
 		opts = append(opts, tgbot.WithDebug())
 	}
-	tg, err := tgbot.New(cfg.Token, opts...)
+	b.tg, err = tgbot.New(cfg.Token, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("telegram: %w", b.redactErr(err))
 	}
-	b.tg = tg
 
 	startCtx, cancel := context.WithTimeout(ctx, startupTimeout)
 	defer cancel()
@@ -315,8 +319,9 @@ func (b *Bot) Run(ctx context.Context) error {
 
 func (b *Bot) runPolling(ctx context.Context) error {
 	// A webhook left by an earlier deployment would make every
-	// getUpdates fail with 409 Conflict.
-	err := b.call(ctx, "deleteWebhook", func(ctx context.Context) error {
+	// getUpdates fail with 409 Conflict. Retried until it succeeds: a
+	// Telegram outage at start is waited out, not fatal.
+	err := b.callUntil(ctx, "deleteWebhook", func(ctx context.Context) error {
 		_, err := b.tg.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{})
 		return err
 	})
