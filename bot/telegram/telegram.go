@@ -169,7 +169,7 @@ func New(ctx context.Context, cfg Config) (_ *Bot, err error) {
 	if b.webhookURL != "" {
 		u, err := url.Parse(b.webhookURL)
 		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-			return nil, errors.New("telegram: webhook URL must be an absolute https URL")
+			return nil, errors.New("telegram: webhook URL must be an absolute http(s) URL (Telegram requires https)")
 		}
 		if !secretRE.MatchString(b.webhookSecret) {
 			return nil, errors.New("telegram: webhook mode needs a secret token of 1-256 characters A-Z, a-z, 0-9, _ or -")
@@ -184,7 +184,7 @@ func New(ctx context.Context, cfg Config) (_ *Bot, err error) {
 	client := cfg.HTTPClient
 	if client == nil {
 		client = &http.Client{Timeout: poll + pollHeadroom}
-	} else if client.Timeout > 0 && client.Timeout <= poll+time.Second {
+	} else if b.webhookURL == "" && client.Timeout > 0 && client.Timeout <= poll+time.Second {
 		poll = max(client.Timeout*2/3, 2*time.Second)
 		b.log.Warn("HTTP client timeout is not above the poll timeout: polling for less", "client_timeout", client.Timeout, "poll_timeout", poll)
 	}
