@@ -301,7 +301,7 @@ func unitAfter(text string, i int) (string, int) {
 }
 
 var gluedUnits = []struct{ text, unit string }{
-	{"%", UnitPercent}, {"％", UnitPercent}, {"-fold", UnitFold}, {"‐fold", UnitFold}, {"倍", UnitFold},
+	{"%", UnitPercent}, {"％", UnitPercent}, {"-fold", UnitFold}, {"-Fold", UnitFold}, {"‐fold", UnitFold}, {"倍", UnitFold},
 	{"×", UnitFold}, {"x", UnitFold}, {"X", UnitFold},
 	{"亿元", UnitCNY}, {"万元", UnitCNY}, {"元", UnitCNY}, {"美元", UnitUSD}, {"块", UnitCNY},
 	{"yuan", UnitCNY}, {"RMB", UnitCNY},

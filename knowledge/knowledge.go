@@ -187,3 +187,28 @@ func (c Citation) Source() string {
 	}
 	return s
 }
+
+// Hit is a retrieved passage with its scores.
+type Hit struct {
+	Passage Passage
+	Source  Source
+	// Score is the fused relevance, higher is better.
+	Score float64
+	// Lexical is the BM25 score (0 when the passage matched no term);
+	// Vector the cosine similarity of the embeddings.
+	Lexical float64
+	Vector  float64
+}
+
+// Retrieval is what a retriever found for a query.
+type Retrieval struct {
+	Hits []Hit
+	// IDF weighs the query's terms by how rare they are in the index;
+	// a term the index does not hold is absent from the map.
+	IDF map[string]float64
+	// MaxIDF is the weight of a term held by a single passage; answer
+	// scoring gives unknown terms this weight.
+	MaxIDF float64
+	// Passages is the size of the index.
+	Passages int
+}

@@ -214,3 +214,50 @@ var stopWords = func() map[string]bool {
 	}
 	return m
 }()
+
+// QueryTerms is Tokenize for questions: it also drops Chinese question
+// words (什么, 哪, 谁, 多少, 怎么, 为什么, 吗...), which are rare in the
+// passages that answer a question and would otherwise weigh the most.
+func QueryTerms(q string) []Term {
+	ts := Tokenize(q, false)
+	out := ts[:0]
+	for _, t := range ts {
+		if (t.Kind == TermCJK || t.Kind == TermBigram) && isQuestionWord(t.Text) {
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// QueryTermTexts returns the texts of QueryTerms.
+func QueryTermTexts(q string) []string {
+	ts := QueryTerms(q)
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.Text
+	}
+	return out
+}
+
+func isQuestionWord(s string) bool {
+	if zhQuestionBigrams[s] {
+		return true
+	}
+	for _, r := range s {
+		if strings.ContainsRune(zhQuestionChars, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// zhQuestionChars are characters that in a question almost always belong
+// to an interrogative; a unigram or bigram containing one is dropped.
+const zhQuestionChars = "什么麼甚哪谁誰吗嗎呢怎啥"
+
+var zhQuestionBigrams = map[string]bool{
+	"多少": true, "几个": true, "幾個": true, "几年": true, "幾年": true, "如何": true, "为何": true,
+	"為何": true, "何时": true, "何時": true, "何处": true, "何處": true, "何人": true, "是否": true,
+	"何种": true, "何種": true, "多久": true, "多长": true, "多長": true, "多大": true, "几": true, "幾": true,
+}

@@ -1,0 +1,311 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"dramabot/knowledge"
+	"dramabot/knowledge/store"
+)
+
+// evalQuestion is one line of a questions file (see shared/eval/README.md).
+type evalQuestion struct {
+	ID        string   `json:"id"`
+	Question  string   `json:"question"`
+	Answers   []string `json:"answers"`
+	PassageID string   `json:"passage_id"`
+	Lang      string   `json:"lang"`
+}
+
+// evalResult is the summary; its JSON keys are the contract other tools read.
+type evalResult struct {
+	Questions               int     `json:"questions"`
+	Answerable              int     `json:"answerable"`
+	Unanswerable            int     `json:"unanswerable"`
+	Passages                int     `json:"passages"`
+	HitAt1                  float64 `json:"hit_at_1"`
+	HitAt5                  float64 `json:"hit_at_5"`
+	MRRAt10                 float64 `json:"mrr_at_10"`
+	AnswerAccuracy          float64 `json:"answer_accuracy"`
+	AbstainRateUnanswerable float64 `json:"abstain_rate_unanswerable"`
+	FalseAbstainRate        float64 `json:"false_abstain_rate"`
+	AnswerCharsMean         float64 `json:"answer_chars_mean"`
+	LatencyMsP50            float64 `json:"latency_ms_p50"`
+	LatencyMsP95            float64 `json:"latency_ms_p95"`
+	IndexSeconds            float64 `json:"index_seconds"`
+}
+
+// perQuestion is one line of --per-question output, for error analysis.
+type perQuestion struct {
+	ID        string   `json:"id"`
+	Question  string   `json:"question"`
+	Gold      []string `json:"gold"`
+	GoldID    string   `json:"gold_passage_id,omitempty"`
+	Retrieved []string `json:"retrieved"`
+	HitRank   int      `json:"hit_rank"` // 1-based; 0 when not in the top 10
+	Answer    string   `json:"answer"`
+	Abstained bool     `json:"abstained"`
+	Reason    string   `json:"reason,omitempty"`
+	Correct   bool     `json:"correct"`
+}
+
+func cmdEval(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var cfg config
+	fs := newFlagSet("eval", "Usage: dramabot eval --questions FILE [--docs PATH ...] [--k 5] [--json] [--per-question FILE]\n\nRuns every question through the same retrieve-and-answer code as ask and the bots, and\nreports retrieval (hit@1, hit@5, MRR@10) and answer quality. Without --docs it uses the\nembedded default corpus; with --docs, only those documents. The index is built in memory.", getenv, stderr, &cfg)
+	questionsPath := fs.String("questions", "", "questions file (JSONL: id, question, answers, passage_id)")
+	k := fs.Int("k", 5, "passages the answer may quote from")
+	asJSON := fs.Bool("json", false, "end the output with one JSON line of the metrics")
+	perPath := fs.String("per-question", "", "write one JSON line per question to this file")
+	if err := parseFlags(fs, args, &cfg); err != nil {
+		return err
+	}
+	if *questionsPath == "" {
+		fmt.Fprintln(stderr, "eval: --questions FILE is required")
+		return errUsage
+	}
+	if *k < 1 {
+		return fmt.Errorf("eval: --k must be at least 1")
+	}
+	log, err := newLogger(&cfg, stderr)
+	if err != nil {
+		return err
+	}
+	if cfg.secrets, err = readSecrets(getenv); err != nil {
+		return err
+	}
+	questions, err := readQuestions(*questionsPath)
+	if err != nil {
+		return err
+	}
+	cfg.NoDefault = len(cfg.Docs) > 0
+	emb, err := cfg.embedder()
+	if err != nil {
+		return err
+	}
+	docs, problems, err := loadDocs(&cfg)
+	if err != nil {
+		return err
+	}
+	for _, p := range problems {
+		log.Warn("document skipped", "path", p.Path, "reason", p.Err.Error())
+	}
+	st, err := store.Open(store.Options{Embedder: emb, Logger: log})
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	if _, err := st.Sync(ctx, docs); err != nil {
+		return err
+	}
+	indexSeconds := time.Since(start).Seconds()
+	engine := knowledge.NewEngine(st, knowledge.EngineOptions{TopK: *k, Embedder: emb.Name, Version: version})
+
+	var per io.Writer
+	if *perPath != "" {
+		f, err := os.Create(*perPath)
+		if err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+		defer f.Close()
+		bw := bufio.NewWriter(f)
+		defer bw.Flush()
+		per = bw
+	}
+	res, err := evaluate(ctx, engine, docs, questions, per)
+	if err != nil {
+		return err
+	}
+	res.IndexSeconds = round(indexSeconds, 3)
+	res.Passages = st.Stats().Passages
+	printEval(stdout, *questionsPath, res)
+	if *asJSON {
+		b, _ := json.Marshal(res)
+		fmt.Fprintln(stdout, string(b))
+	}
+	return nil
+}
+
+func readQuestions(path string) ([]evalQuestion, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("eval: %w", err)
+	}
+	defer f.Close()
+	var qs []evalQuestion
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+	line := 0
+	for sc.Scan() {
+		line++
+		b := strings.TrimSpace(sc.Text())
+		if b == "" {
+			continue
+		}
+		var q evalQuestion
+		if err := json.Unmarshal([]byte(b), &q); err != nil {
+			return nil, fmt.Errorf("eval: %s:%d: %w", path, line, err)
+		}
+		if q.ID == "" || q.Answers == nil {
+			return nil, fmt.Errorf("eval: %s:%d: needs id and answers", path, line)
+		}
+		qs = append(qs, q)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("eval: %s: %w", path, err)
+	}
+	if len(qs) == 0 {
+		return nil, errors.New("eval: no questions")
+	}
+	return qs, nil
+}
+
+// normalizeAnswer folds case and white space, as the metric's definition says.
+func normalizeAnswer(s string) string {
+	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
+}
+
+func containsAnswer(text string, golds []string) bool {
+	t := normalizeAnswer(text)
+	for _, g := range golds {
+		if g = normalizeAnswer(g); g != "" && strings.Contains(t, g) {
+			return true
+		}
+	}
+	return false
+}
+
+func evaluate(ctx context.Context, engine *knowledge.Engine, docs []knowledge.Document, questions []evalQuestion, per io.Writer) (evalResult, error) {
+	// A passage with identical text counts as the gold passage.
+	textOf := map[string]string{}
+	idsOfText := map[string][]string{}
+	for _, d := range docs {
+		for _, p := range d.Passages {
+			textOf[p.ID] = p.Text
+			idsOfText[p.Text] = append(idsOfText[p.Text], p.ID)
+		}
+	}
+	var res evalResult
+	var hit1, hit5, mrr, correct, abstainedUnans, falseAbstain, chars float64
+	var answered int
+	var latencies []float64
+	enc := json.NewEncoder(io.Discard)
+	if per != nil {
+		enc = json.NewEncoder(per)
+		enc.SetEscapeHTML(false)
+	}
+	for _, q := range questions {
+		res.Questions++
+		t0 := time.Now()
+		a, hits, err := engine.AnswerWithHits(ctx, q.Question)
+		latencies = append(latencies, float64(time.Since(t0).Microseconds())/1000)
+		if err != nil && !errors.Is(err, knowledge.ErrEmptyQuestion) && !errors.Is(err, knowledge.ErrQuestionTooLong) {
+			return res, fmt.Errorf("eval: question %s: %w", q.ID, err)
+		}
+		pq := perQuestion{ID: q.ID, Question: q.Question, Gold: q.Answers, GoldID: q.PassageID, Answer: a.Text, Abstained: a.Abstained || err != nil, Reason: a.Reason}
+		for _, h := range hits {
+			pq.Retrieved = append(pq.Retrieved, h.Passage.ID)
+		}
+		if !pq.Abstained {
+			chars += float64(utf8.RuneCountInString(a.Text))
+			answered++
+		}
+		if len(q.Answers) == 0 {
+			res.Unanswerable++
+			if pq.Abstained {
+				abstainedUnans++
+				pq.Correct = true
+			}
+			_ = enc.Encode(pq)
+			continue
+		}
+		res.Answerable++
+		gold := map[string]bool{}
+		if q.PassageID != "" {
+			gold[q.PassageID] = true
+			for _, id := range idsOfText[textOf[q.PassageID]] {
+				gold[id] = true
+			}
+		}
+		for i, h := range hits {
+			if i >= 10 {
+				break
+			}
+			isGold := false
+			if q.PassageID != "" {
+				base, _, _ := strings.Cut(h.Passage.ID, "#")
+				isGold = gold[h.Passage.ID] || gold[base]
+			} else {
+				isGold = containsAnswer(h.Passage.Text, q.Answers)
+			}
+			if isGold {
+				pq.HitRank = i + 1
+				break
+			}
+		}
+		if pq.HitRank == 1 {
+			hit1++
+		}
+		if pq.HitRank >= 1 && pq.HitRank <= 5 {
+			hit5++
+		}
+		if pq.HitRank > 0 {
+			mrr += 1 / float64(pq.HitRank)
+		}
+		if pq.Abstained {
+			falseAbstain++
+		} else if containsAnswer(a.Text, q.Answers) {
+			correct++
+			pq.Correct = true
+		}
+		_ = enc.Encode(pq)
+	}
+	div := func(a float64, b int) float64 {
+		if b == 0 {
+			return 0
+		}
+		return round(a/float64(b), 4)
+	}
+	res.HitAt1 = div(hit1, res.Answerable)
+	res.HitAt5 = div(hit5, res.Answerable)
+	res.MRRAt10 = div(mrr, res.Answerable)
+	res.AnswerAccuracy = div(correct, res.Answerable)
+	res.FalseAbstainRate = div(falseAbstain, res.Answerable)
+	res.AbstainRateUnanswerable = div(abstainedUnans, res.Unanswerable)
+	res.AnswerCharsMean = round(div(chars, answered), 1)
+	res.LatencyMsP50 = round(percentile(latencies, 0.50), 3)
+	res.LatencyMsP95 = round(percentile(latencies, 0.95), 3)
+	return res, nil
+}
+
+func percentile(xs []float64, p float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	sort.Float64s(s)
+	i := int(math.Ceil(p*float64(len(s)))) - 1
+	return s[max(0, min(i, len(s)-1))]
+}
+
+func round(x float64, places int) float64 {
+	p := math.Pow(10, float64(places))
+	return math.Round(x*p) / p
+}
+
+func printEval(w io.Writer, name string, r evalResult) {
+	fmt.Fprintf(w, "eval %s: %d questions (%d answerable, %d unanswerable) over %d passages\n", name, r.Questions, r.Answerable, r.Unanswerable, r.Passages)
+	fmt.Fprintf(w, "  retrieval  hit@1 %.3f  hit@5 %.3f  MRR@10 %.3f\n", r.HitAt1, r.HitAt5, r.MRRAt10)
+	fmt.Fprintf(w, "  answers    accuracy %.3f  false abstain %.3f  abstain on unanswerable %.3f  mean %.0f chars\n", r.AnswerAccuracy, r.FalseAbstainRate, r.AbstainRateUnanswerable, r.AnswerCharsMean)
+	fmt.Fprintf(w, "  speed      p50 %.2f ms  p95 %.2f ms  index built in %.2f s\n", r.LatencyMsP50, r.LatencyMsP95, r.IndexSeconds)
+}

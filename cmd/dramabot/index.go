@@ -1,0 +1,36 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+)
+
+func cmdIndex(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var cfg config
+	fs := newFlagSet("index", "Usage: dramabot index [flags]\n\nBuilds or refreshes the index in the data dir and prints what was added, changed and removed.", getenv, stderr, &cfg)
+	if err := parseFlags(fs, args, &cfg); err != nil {
+		return err
+	}
+	log, err := newLogger(&cfg, stderr)
+	if err != nil {
+		return err
+	}
+	if cfg.secrets, err = readSecrets(getenv); err != nil {
+		return err
+	}
+	lib, err := openLibrary(ctx, &cfg, log)
+	if err != nil {
+		return err
+	}
+	st := lib.store.Stats()
+	fmt.Fprintf(stdout, "index: %s\n", lib.changes)
+	fmt.Fprintf(stdout, "now %d passages from %d sources (embedder %s)\n", st.Passages, st.Sources, st.Embedder)
+	if r := lib.store.Recovered(); r != "" {
+		fmt.Fprintf(stdout, "note: rebuilt because %s\n", r)
+	}
+	for _, p := range lib.problems {
+		fmt.Fprintf(stdout, "skipped %s: %v\n", p.Path, p.Err)
+	}
+	return nil
+}

@@ -1,0 +1,107 @@
+package knowledge
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+)
+
+// AnswerType is what kind of answer a question asks for, read from its
+// wording ("how many", "when", "谁", "多少"...).
+type AnswerType int
+
+// Answer types.
+const (
+	AskOther  AnswerType = iota
+	AskNumber            // how many / how much / what percentage / 多少 / 几
+	AskDate              // when / what year / 哪一年 / 什么时候
+	AskPerson            // who / 谁
+	AskPlace             // where / 哪里
+)
+
+func (t AnswerType) String() string {
+	return [...]string{"other", "number", "date", "person", "place"}[t]
+}
+
+var (
+	enNumber = regexp.MustCompile(`(?i)\bhow (many|much|long|old|far|big|large|tall|high|often|fast)\b|\bwhat (percentage|percent|proportion|share|number|amount|fraction|size|price|cost|value|rate|average|total)\b|\b(average|total|number of|amount of|how much)\b`)
+	enDate   = regexp.MustCompile(`(?i)\bwhen\b|\b(what|which|in what|in which) (year|years|date|day|month|decade|century|time|period|era)\b|\bwhat time\b`)
+	enPerson = regexp.MustCompile(`(?i)\bwho(m|se)?\b`)
+	enPlace  = regexp.MustCompile(`(?i)\bwhere\b|\b(what|which|in what|in which) (city|country|state|province|region|town|place|location|continent|county|district)\b`)
+	zhNumber = regexp.MustCompile(`多少|几[个位名年次倍万亿千百十种项家部集岁天月%]|多大|多长|多久|多高|多重|多远|比例|百分之|数量|几成`)
+	zhDate   = regexp.MustCompile(`哪一?年|何年|何时|什么时候|甚麼時候|什麼時候|哪一?天|几月|幾月|几号|哪个月|年份|日期|哪一?個?世纪|什么年代|什麼年代`)
+	zhPerson = regexp.MustCompile(`谁|誰|哪位|哪一位|何人`)
+	zhPlace  = regexp.MustCompile(`哪里|哪裡|哪儿|何处|何處|在哪|哪个(国家|城市|省|地区|地方)|哪個(國家|城市|省|地區|地方)|哪(国|國|座城|个城|個城)`)
+)
+
+// AskedFor reads the answer type off a question.
+func AskedFor(q string) AnswerType {
+	switch {
+	case enDate.MatchString(q) || zhDate.MatchString(q):
+		return AskDate
+	case enNumber.MatchString(q) || zhNumber.MatchString(q):
+		return AskNumber
+	case enPerson.MatchString(q) || zhPerson.MatchString(q):
+		return AskPerson
+	case enPlace.MatchString(q) || zhPlace.MatchString(q):
+		return AskPlace
+	}
+	return AskOther
+}
+
+var numberWords = map[string]bool{
+	"one": true, "two": true, "three": true, "four": true, "five": true, "six": true, "seven": true,
+	"eight": true, "nine": true, "ten": true, "eleven": true, "twelve": true, "thirteen": true,
+	"fifteen": true, "twenty": true, "thirty": true, "forty": true, "fifty": true, "sixty": true,
+	"seventy": true, "eighty": true, "ninety": true, "hundred": true, "thousand": true, "million": true,
+	"billion": true, "trillion": true, "dozen": true, "dozens": true, "half": true, "twice": true,
+	"double": true, "triple": true, "percent": true, "several": true,
+}
+
+var monthWords = map[string]bool{
+	"january": true, "february": true, "march": true, "april": true, "may": true, "june": true, "july": true,
+	"august": true, "september": true, "october": true, "november": true, "december": true,
+	"century": true, "centuries": true, "decade": true, "decades": true, "bc": true, "ad": true,
+}
+
+// sentenceSignals are cues that a sentence holds the kind of answer asked.
+type sentenceSignals struct {
+	number bool // a digit, a number word or a CJK numeral
+	date   bool // a year, a month name, 年/月/日 with a number
+	name   bool // a capitalized word or CJK text the question does not contain
+}
+
+var cjkNumeral = regexp.MustCompile(`[0-9０-９一二三四五六七八九十百千万亿两零〇][0-9０-９一二三四五六七八九十百千万亿两零〇.]*[个位名年次倍万亿千百种项家部集岁天月日号%％人元]`)
+var cjkDate = regexp.MustCompile(`[0-9０-９一二三四五六七八九十〇零]+\s*(年|月|日|世纪|世紀|年代)`)
+
+func signals(sentence string, question string) sentenceSignals {
+	var s sentenceSignals
+	qLower := strings.ToLower(question)
+	for _, f := range ExtractFigures(sentence) {
+		s.number = true
+		if f.Unit == UnitYear || f.Unit == UnitDate {
+			s.date = true
+		}
+	}
+	if cjkNumeral.MatchString(sentence) {
+		s.number = true
+	}
+	if cjkDate.MatchString(sentence) {
+		s.date = true
+	}
+	words := strings.FieldsFunc(sentence, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' })
+	for i, w := range words {
+		lw := strings.ToLower(w)
+		if numberWords[lw] {
+			s.number = true
+		}
+		if monthWords[lw] {
+			s.date = true
+		}
+		r := []rune(w)
+		if len(r) > 1 && unicode.IsUpper(r[0]) && !IsCJK(r[0]) && i > 0 && !strings.Contains(qLower, lw) {
+			s.name = true
+		}
+	}
+	return s
+}
