@@ -242,6 +242,12 @@ type library struct {
 	changes  store.Changes
 	log      *slog.Logger
 	cfg      *config
+	// recovered says why the snapshot on disk was not used, if it was not
+	// (the store forgets it once Sync has rebuilt the index).
+	recovered string
+	// persistErr says why the index could not be saved (a read-only or
+	// full data dir): it is then in memory only.
+	persistErr error
 }
 
 // loadDocs reads the default corpus (unless turned off) and --docs.
@@ -287,10 +293,11 @@ func openLibrary(ctx context.Context, cfg *config, log *slog.Logger) (*library, 
 	if err != nil {
 		return nil, err
 	}
-	lib := &library{store: st, problems: problems, log: log, cfg: cfg}
+	lib := &library{store: st, problems: problems, log: log, cfg: cfg, recovered: st.Recovered()}
 	lib.changes, err = st.Sync(ctx, docs)
 	switch {
 	case errors.Is(err, store.ErrSnapshot):
+		lib.persistErr = err
 		log.Warn("index kept in memory only", "err", err)
 	case err != nil:
 		return nil, err

@@ -23,11 +23,16 @@ func cmdIndex(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	if lib.persistErr != nil {
+		// Indexing is for the data dir: an index kept in memory only is
+		// lost when the command ends.
+		return fmt.Errorf("index not saved in the data dir %s: %w", cfg.DataDir, lib.persistErr)
+	}
 	st := lib.store.Stats()
 	fmt.Fprintf(stdout, "index: %s\n", lib.changes)
 	fmt.Fprintf(stdout, "now %d passages from %d sources (embedder %s)\n", st.Passages, st.Sources, st.Embedder)
-	if r := lib.store.Recovered(); r != "" {
-		fmt.Fprintf(stdout, "note: rebuilt because %s\n", r)
+	if lib.recovered != "" {
+		fmt.Fprintf(stdout, "note: rebuilt because %s\n", lib.recovered)
 	}
 	for _, p := range lib.problems {
 		fmt.Fprintf(stdout, "skipped %s: %v\n", p.Path, p.Err)
