@@ -1,0 +1,85 @@
+package knowledge
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+)
+
+func TestReadDraft(t *testing.T) {
+	tests := []struct {
+		reply string
+		want  []string // plain text and cited passages of each sentence
+	}{
+		{"Jobs rose to 647,000 [1]. Growth was 185-fold [2].", []string{"Jobs rose to 647,000. [1]", "Growth was 185-fold. [2]"}},
+		{"Jobs rose to 647,000. [1] Growth was 185-fold.[2][3]", []string{"Jobs rose to 647,000. [1]", "Growth was 185-fold. [2 3]"}},
+		{"Jobs rose [1, 2] and grew [3].", []string{"Jobs rose and grew. [1 2 3]"}},
+		{"Jobs rose [1-3].", []string{"Jobs rose. [1 2 3]"}},
+		{"短剧带动了64.7万个岗位【1】。市场达到505亿元［2］。", []string{"短剧带动了64.7万个岗位。 [1]", "市场达到505亿元。 [2]"}},
+		{"短剧带动了64.7万个岗位。[1]市场很大[1、2]。", []string{"短剧带动了64.7万个岗位。 [1]", "市场很大。 [1 2]"}},
+		{"1. First point [1].\n2. Second point [2].", []string{"First point. [1]", "Second point. [2]"}},
+		{"## Answer\n**Jobs**: 647,000 [1]", []string{"Answer []", "Jobs: 647,000 [1]"}},
+		{"[1] [2]", nil},
+		{"No markers here. None at all.", []string{"No markers here. []", "None at all. []"}},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, s := range readDraft(tt.reply) {
+			var cites []int
+			for _, m := range markerRE.FindAllStringSubmatch(s.raw, -1) {
+				cites = append(cites, markerNumbers(m[1])...)
+			}
+			got = append(got, fmt.Sprintf("%s %v", s.plain, cites))
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("readDraft(%q)\n got %q\nwant %q", tt.reply, got, tt.want)
+		}
+	}
+}
+
+func TestIsCJKText(t *testing.T) {
+	for s, want := range map[string]bool{
+		"How many jobs?":                        false,
+		"What does 短剧 mean?":                    false,
+		"短剧创造了多少就业岗位？":                          true,
+		"ReelShort的下载量达到1,000万次":                true,
+		"短剧是什么 drama?":                          true,
+		"647,000":                               false,
+		"The 短剧 (duanju) market grew 185-fold.": false,
+	} {
+		if got := IsCJKText(s); got != want {
+			t.Errorf("IsCJKText(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestSameFigure(t *testing.T) {
+	fig := func(s string) FigureSpan {
+		fs := ExtractFigures(s)
+		if len(fs) != 1 {
+			t.Fatalf("ExtractFigures(%q) = %+v", s, fs)
+		}
+		return fs[0]
+	}
+	for _, tt := range []struct {
+		a, b string
+		same bool
+	}{
+		{"64.7万", "647,000", true},
+		{"1.2亿", "120 million", true},
+		{"505亿元", "50.5 billion yuan", true},
+		{"185-fold", "185倍", true},
+		{"185 times", "185-fold", true},
+		{"12%", "12 percent", true},
+		{"2025年5月8日", "2025-05-08", true},
+		{"12%", "12", false},
+		{"185%", "185-fold", false},
+		{"647,000", "650,000", false},
+		{"50.5 billion", "505亿元", false}, // a count is not an amount of yuan
+		{"$5 billion", "50亿元", false},    // dollars are not yuan
+	} {
+		if got := sameFigure(fig(tt.a), fig(tt.b)); got != tt.same {
+			t.Errorf("sameFigure(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.same)
+		}
+	}
+}
