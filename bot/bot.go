@@ -134,6 +134,11 @@ type Request struct {
 	UserID   string
 	ChatID   string
 	Text     string
+	// Progress, if set, receives status texts (ProgressText) while an
+	// engine that reports progress (ProgressAnswerer) works on the answer.
+	// It is called on the answering goroutine and must not block: surfaces
+	// pass a Pacer's Update.
+	Progress func(status string)
 }
 
 // Kind says what a Reply carries.
@@ -203,7 +208,7 @@ func (c *Core) Ask(ctx context.Context, req Request) Reply {
 		return Reply{Kind: KindRateLimited, RequestID: id, RetryAfter: wait, Message: RateLimitMessage(wait)}
 	}
 	log.Debug("question", "text", q)
-	a, err := c.k.Answer(ctx, q)
+	a, err := c.answer(ctx, q, req.Progress)
 	d := time.Since(start)
 	if err != nil {
 		c.observe(req.Platform, OutcomeError, d)
@@ -215,8 +220,18 @@ func (c *Core) Ask(ctx context.Context, req Request) Reply {
 		outcome = OutcomeAbstained
 	}
 	c.observe(req.Platform, outcome, d)
-	log.Info("answered", "outcome", string(outcome), "citations", len(a.Citations), "figures", len(a.Figures), "latency", d)
+	log.Info("answered", "outcome", string(outcome), "citations", len(a.Citations), "figures", len(a.Figures), "generated", a.Generated != "", "latency", d)
 	return Reply{Kind: KindAnswer, RequestID: id, Answer: a}
+}
+
+// answer asks the engine, with progress reports when both the engine and
+// the surface support them.
+func (c *Core) answer(ctx context.Context, q string, progress func(string)) (knowledge.Answer, error) {
+	pa, ok := c.k.(ProgressAnswerer)
+	if !ok || progress == nil {
+		return c.k.Answer(ctx, q)
+	}
+	return pa.AnswerProgress(ctx, q, func(p knowledge.Progress) { progress(ProgressText(p, q)) })
 }
 
 // Command runs a chat command by name (without the slash); arg is the rest
