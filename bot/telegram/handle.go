@@ -57,18 +57,65 @@ func (b *Bot) handleMessage(ctx context.Context, m *models.Message) {
 	if !ok {
 		return
 	}
+	status := &statusMessage{b: b, in: in}
 	defer func() {
 		if v := recover(); v != nil {
 			r := b.core.Recovered(bot.PlatformTelegram, v)
 			b.log.Error("panic while answering: apologizing", "request_id", r.RequestID, "chat_id", in.chatID, "stack", string(debug.Stack()))
-			b.deliver(ctx, in, r)
+			b.deliver(ctx, in, r, status)
 		}
 	}()
 	reply := func() bot.Reply {
 		defer b.typing(ctx, in)()
+		pacer := bot.NewPacer(bot.ProgressDelay, bot.ProgressInterval, func(text string) { status.show(ctx, text) })
+		defer pacer.Stop()
+		in.req.Progress = pacer.Update
 		return b.respond(ctx, in)
 	}()
-	b.deliver(ctx, in, reply)
+	b.deliver(ctx, in, reply, status)
+}
+
+// statusTimeout bounds sending or editing a status message: a lost status
+// costs nothing, so it is neither retried nor waited for long.
+const statusTimeout = 5 * time.Second
+
+// statusMessage shows progress while a slow answer (one written by a
+// language model) is composed: the first status is sent as a message,
+// later ones edit it, and the answer finally replaces it. Its methods run
+// one at a time: show on the Pacer's goroutine, then (after the Pacer
+// stopped) deliver.
+type statusMessage struct {
+	b  *Bot
+	in incoming
+	id int // the message showing the status; 0 until one is sent
+}
+
+func (s *statusMessage) show(ctx context.Context, text string) {
+	ctx, cancel := context.WithTimeout(ctx, statusTimeout)
+	defer cancel()
+	html := "<i>" + esc(text) + "</i>"
+	if s.id != 0 {
+		_, err := s.b.tg.EditMessageText(ctx, &tgbot.EditMessageTextParams{
+			ChatID: s.in.chatID, MessageID: s.id, Text: html, ParseMode: models.ParseModeHTML, LinkPreviewOptions: noPreview,
+		})
+		if err != nil {
+			s.b.log.Debug("status edit failed", "chat_id", s.in.chatID, "err", s.b.redactErr(err))
+		}
+		return
+	}
+	params := &tgbot.SendMessageParams{
+		ChatID: s.in.chatID, MessageThreadID: s.in.threadID, Text: html,
+		ParseMode: models.ParseModeHTML, LinkPreviewOptions: noPreview,
+	}
+	if s.in.replyTo != 0 {
+		params.ReplyParameters = &models.ReplyParameters{MessageID: s.in.replyTo, AllowSendingWithoutReply: true}
+	}
+	msg, err := s.b.tg.SendMessage(ctx, params)
+	if err != nil {
+		s.b.log.Debug("status message failed", "chat_id", s.in.chatID, "err", s.b.redactErr(err))
+		return
+	}
+	s.id = msg.ID
 }
 
 // route decides whether a message is for the bot. Private chats: any text
@@ -215,13 +262,26 @@ func (b *Bot) typing(ctx context.Context, in incoming) func() {
 var noPreview = &models.LinkPreviewOptions{IsDisabled: tgbot.True()}
 
 // deliver sends a reply, in parts if it is long; in groups the first part
-// replies to the asking message. Every part is retried on 429 and 5xx; if
-// one is lost anyway, the rest is not sent and the loss is logged.
-func (b *Bot) deliver(ctx context.Context, in incoming, reply bot.Reply) {
+// replies to the asking message. When a status message showed progress,
+// the first part replaces it. Every part is retried on 429 and 5xx; if one
+// is lost anyway, the rest is not sent and the loss is logged.
+func (b *Bot) deliver(ctx context.Context, in incoming, reply bot.Reply, status *statusMessage) {
 	parts := renderReply(reply)
 	unlock := b.lockChat(in.chatID)
 	defer unlock()
 	for i, text := range parts {
+		if i == 0 && status != nil && status.id != 0 {
+			err := b.call(ctx, "editMessageText", func(ctx context.Context) error {
+				_, err := b.tg.EditMessageText(ctx, &tgbot.EditMessageTextParams{
+					ChatID: in.chatID, MessageID: status.id, Text: text, ParseMode: models.ParseModeHTML, LinkPreviewOptions: noPreview,
+				})
+				return err
+			})
+			if err == nil {
+				continue
+			}
+			b.log.Warn("could not put the answer in place of the status message: sending it", "request_id", reply.RequestID, "chat_id", in.chatID, "err", err)
+		}
 		params := &tgbot.SendMessageParams{
 			ChatID: in.chatID, MessageThreadID: in.threadID, Text: text,
 			ParseMode: models.ParseModeHTML, LinkPreviewOptions: noPreview,

@@ -155,6 +155,9 @@ func answerBlocks(a knowledge.Answer, quotes bool) []string {
 	if len(a.Figures) > 0 {
 		blocks = append(blocks, fit(bot.FiguresLine(a.Figures), func(s string) string { return "<b>Figures:</b> " + esc(s) })...)
 	}
+	if note := bot.GeneratedNote(a); note != "" {
+		blocks = append(blocks, fit(note, func(s string) string { return "<i>" + esc(s) + "</i>" })...)
+	}
 	blocks = append(blocks, citationBlocks(a.Citations, quotes)...)
 	if !quotes || len(a.Related) == 0 {
 		return blocks

@@ -463,6 +463,15 @@ func (s *Server) sentLocked(chatID int64) []SentMessage {
 	return out
 }
 
+// Message returns a message of chatID as it stands now, edits included
+// (its Text is what a user sees).
+func (s *Server) Message(chatID int64, id int) (Message, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.messages[msgKey{chatID, id}]
+	return m, ok
+}
+
 // InlineAnswers returns the accepted answerInlineQuery calls.
 func (s *Server) InlineAnswers() []InlineAnswer {
 	s.mu.Lock()
