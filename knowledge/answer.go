@@ -82,6 +82,9 @@ type candidate struct {
 	text     string
 	order    int // sentence number within its passage
 	terms    map[string]bool
+	seq      []string
+	anaphor  bool // starts with a pronoun that points back ("It", "This", "他")
+	feats    [numFeatures]float64
 	coverage float64
 	score    float64
 	sig      sentenceSignals
@@ -140,7 +143,7 @@ func newQuestionTerms(q string, ret Retrieval) questionTerms {
 			w = maxIDF
 		}
 		if t.Kind == TermCJK {
-			w *= 0.5 // single characters say less than bigrams
+			w *= xuni // single characters say less than bigrams
 		}
 		qt.weight[t.Text] = w
 		qt.kinds[t.Text] = t.Kind
@@ -156,14 +159,43 @@ func (qt questionTerms) coverage(terms map[string]bool) float64 {
 	return qt.coverageExcept(terms, nil)
 }
 
+// countShare is the unweighted share of question terms found in terms.
+func (qt questionTerms) countShare(terms map[string]bool) float64 {
+	if len(qt.weight) == 0 {
+		return 0
+	}
+	n := 0
+	for t := range qt.weight {
+		if terms[t] {
+			n++
+		}
+	}
+	return float64(n) / float64(len(qt.weight))
+}
+
 // coverageExcept is coverage counting only the terms not in seen, for
 // choosing a second sentence that adds what the first lacks.
 func (qt questionTerms) coverageExcept(terms, seen map[string]bool) float64 {
+	return qt.coverageTopic(terms, seen, nil)
+}
+
+// topicWeight is how much a question term that names the topic of a
+// source (a word of its title) counts when judging one of its sentences:
+// the whole source is about it, and later sentences often leave it out
+// ("罗保铭，天津人。…1992年4月，任…").
+var topicWeight = envF("XTOPIC", 0.5)
+
+// coverageTopic is coverageExcept with the terms in topic discounted.
+func (qt questionTerms) coverageTopic(terms, seen, topic map[string]bool) float64 {
 	if qt.total == 0 {
 		return 0
 	}
-	var got float64
+	var got, total float64
 	for t, w := range qt.weight {
+		if topic[t] {
+			w *= topicWeight
+		}
+		total += w
 		if seen[t] {
 			continue
 		}
@@ -173,7 +205,10 @@ func (qt questionTerms) coverageExcept(terms, seen map[string]bool) float64 {
 			got += 0.7 * w
 		}
 	}
-	return got / qt.total
+	if total == 0 {
+		return 0
+	}
+	return got / total
 }
 
 func prefixMatch(t string, terms map[string]bool) bool {
@@ -190,9 +225,9 @@ func prefixMatch(t string, terms map[string]bool) bool {
 
 // Abstention thresholds: a passage must hold at least this share of the
 // question's weighted terms to be quoted.
-const (
-	minPassageCoverage  = 0.0
-	minSentenceCoverage = 0.0
+var (
+	minPassageCoverage  = envF("XMINP", 0.2)
+	minSentenceCoverage = envF("XMINS", 0)
 )
 
 func (e *Engine) compose(q string, ret Retrieval) Answer {
@@ -212,6 +247,7 @@ func (e *Engine) compose(q string, ret Retrieval) Answer {
 	}
 	var cands []candidate
 	passageCov := make([]float64, top)
+	qSeq := seqTerms(QueryTerms(q))
 	for h := 0; h < top; h++ {
 		text := hits[h].Passage.Text
 		pterms := termSet(embedTextOf(hits[h].Passage))
@@ -221,21 +257,72 @@ func (e *Engine) compose(q string, ret Retrieval) Answer {
 		}
 		for i, sp := range SentenceSpans(text) {
 			st := text[sp.Start:sp.End]
-			cands = append(cands, candidate{hit: h, span: sp, text: st, order: i, terms: termSet(st), sig: signals(st, q)})
+			ts := Tokenize(st, false)
+			terms := make(map[string]bool, len(ts))
+			for _, t := range ts {
+				terms[t.Text] = true
+			}
+			cands = append(cands, candidate{hit: h, span: sp, text: st, order: i, terms: terms, seq: seqTerms(ts), sig: signals(st, q), anaphor: startsWithAnaphor(st)})
 		}
 	}
 	// Within the candidates, a question term found in most sentences (the
 	// subject of the passage) says little about which sentence answers;
 	// weigh terms by how few sentences hold them as well as by IDF.
 	local := qt.localized(cands)
+	topics := make([]map[string]bool, top)
+	for h := range topics {
+		topics[h] = termSet(hits[h].Source.Title)
+	}
 	for i := range cands {
 		c := &cands[i]
 		c.coverage = qt.coverage(c.terms)
-		c.score = xw1*local.coverage(c.terms) + xw2*passageCov[c.hit] + xw3*hits[c.hit].Score/best
-		if typeMatch(want, c.sig) {
-			c.score += xw4
+		if xctx > 0 && c.anaphor && i > 0 && cands[i-1].hit == c.hit {
+			// "This was crushed by British troops": the sentence is about
+			// what the previous one names, so it is judged with it.
+			c.coverage = qt.coverage(union(c.terms, cands[i-1].terms))
+		}
+		f := &c.feats
+		f[fCoverage] = qt.coverageTopic(c.terms, nil, topics[c.hit])
+		f[fLocal] = local.coverage(c.terms)
+		f[fNumbers] = numberShare(qNumbers, c.terms)
+		if xctx > 0 && c.anaphor && i > 0 && cands[i-1].hit == c.hit {
+			f[fLocal] = local.coverage(union(c.terms, cands[i-1].terms))
+		}
+		f[fPassage] = passageCov[c.hit]
+		f[fRetrieval] = hits[c.hit].Score / best
+		if c.hit == 0 {
+			f[fTopPassage] = 1
+		}
+		if want != AskOther {
+			if typeMatch(want, c.sig) {
+				f[fTypeMatch] = 1
+			} else {
+				f[fTypeMismatch] = 1
+			}
+		}
+		f[fPairs] = pairShare(qSeq, c.seq)
+		f[fRun] = longestRun(qSeq, c.seq)
+		f[fLength] = logLength(c.text)
+		if c.order == 0 {
+			f[fFirstInPass] = 1
+		}
+		if c.sig.name {
+			f[fName] = 1
+		}
+		f[fCount] = qt.countShare(c.terms)
+	}
+	for i := range cands {
+		c := &cands[i]
+		for _, j := range []int{i - 1, i + 1} {
+			if j >= 0 && j < len(cands) && cands[j].hit == c.hit {
+				c.feats[fNeighbor] = max(c.feats[fNeighbor], cands[j].coverage)
+			}
+		}
+		for k, w := range featureWeights {
+			c.score += w * c.feats[k]
 		}
 	}
+	dumpFeatures(q, cands)
 	if len(cands) == 0 {
 		return abstain(ans, q, hits, "the passages do not hold the figures the question names", e.opts.Related)
 	}
@@ -291,6 +378,9 @@ func pickSecond(qt questionTerms, cands []candidate, first candidate) (candidate
 		s := xw5*c.score + qt.coverageExcept(c.terms, first.terms)
 		if c.hit == first.hit && (c.order == first.order+1 || c.order == first.order-1) {
 			s += xw6
+		}
+		if c.hit == first.hit && (c.order == first.order-1 && first.anaphor || c.order == first.order+1 && c.anaphor) {
+			s += xana // the two sentences read as one
 		}
 		if c.hit != first.hit {
 			s -= xw7
@@ -464,10 +554,13 @@ var (
 	xw4     = envF("XW4", 0.12)
 	xw5     = envF("XW5", 0.5)
 	xw6     = envF("XW6", 0.15)
-	xw7     = envF("XW7", 0)
+	xw7     = envF("XW7", 0.2)
 	xisf    = envF("XISF", 0)
-	xbudget = envF("XBUDGET", 320)
-	xdelta  = envF("XDELTA", 1)
+	xbudget = envF("XBUDGET", 360)
+	xdelta  = envF("XDELTA", 0.1)
+	xana    = envF("XANA", 0)
+	xctx    = envF("XCTX", 0)
+	xuni    = envF("XUNI", 0.5)
 )
 
 func envF(k string, d float64) float64 {
@@ -475,4 +568,52 @@ func envF(k string, d float64) float64 {
 		return v
 	}
 	return d
+}
+
+func union(a, b map[string]bool) map[string]bool {
+	m := make(map[string]bool, len(a)+len(b))
+	for t := range a {
+		m[t] = true
+	}
+	for t := range b {
+		m[t] = true
+	}
+	return m
+}
+
+// anaphors are words that, opening a sentence, refer to something named
+// before it.
+var anaphors = map[string]bool{
+	"it": true, "its": true, "this": true, "these": true, "that": true, "those": true, "he": true, "she": true,
+	"they": true, "his": true, "her": true, "their": true, "such": true, "there": true, "here": true, "both": true,
+	"however": true, "thus": true, "therefore": true, "also": true, "then": true, "later": true, "the latter": true,
+}
+
+func startsWithAnaphor(s string) bool {
+	s = strings.TrimLeft(s, "\"'“‘(「『 ")
+	if r, _ := utf8.DecodeRuneInString(s); IsCJK(r) {
+		return strings.HasPrefix(s, "他") || strings.HasPrefix(s, "她") || strings.HasPrefix(s, "它") ||
+			strings.HasPrefix(s, "其") || strings.HasPrefix(s, "这") || strings.HasPrefix(s, "這") ||
+			strings.HasPrefix(s, "此") || strings.HasPrefix(s, "该") || strings.HasPrefix(s, "該") ||
+			strings.HasPrefix(s, "但") || strings.HasPrefix(s, "因此") || strings.HasPrefix(s, "后来") || strings.HasPrefix(s, "後來")
+	}
+	end := strings.IndexFunc(s, func(r rune) bool { return !unicode.IsLetter(r) })
+	if end < 0 {
+		end = len(s)
+	}
+	return anaphors[strings.ToLower(s[:end])]
+}
+
+// numberShare is the share of the question's numbers found in terms.
+func numberShare(nums []string, terms map[string]bool) float64 {
+	if len(nums) == 0 {
+		return 0
+	}
+	n := 0
+	for _, x := range nums {
+		if terms[x] {
+			n++
+		}
+	}
+	return float64(n) / float64(len(nums))
 }

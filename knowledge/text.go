@@ -120,13 +120,35 @@ func appendTerms(out []Term, text string, keepStop bool) []Term {
 				break
 			}
 			w := word.String()
+			// "Disney+", "C++", "mini series+" are names of their own.
+			if p := plusSuffix(text, j); p > j {
+				w += text[j:p]
+				j = p
+			}
 			if keepStop || !IsStopWord(w) {
+				if base, ok := irregular[w]; ok {
+					w = base
+				}
+				if u, ok := unitWords[w]; ok {
+					w = u
+				}
 				out = append(out, Term{Text: Stem(w), Kind: TermWord, Pos: pos})
+				if w == "times" {
+					// "three times larger" asks for what "185-fold" says.
+					out = append(out, Term{Text: "fold", Kind: TermWord, Pos: pos})
+				}
 			}
 			pos++
 			i = j
 		default:
+			if u, ok := unitSymbols[r]; ok {
+				out = append(out, Term{Text: u, Kind: TermWord, Pos: pos})
+				pos++
+			}
 			i += size
+		}
+		if r == '倍' {
+			out = append(out, Term{Text: "fold", Kind: TermWord, Pos: pos - 1})
 		}
 		if !IsCJK(r) {
 			prevCJK = -1
@@ -260,4 +282,34 @@ var zhQuestionBigrams = map[string]bool{
 	"多少": true, "几个": true, "幾個": true, "几年": true, "幾年": true, "如何": true, "为何": true,
 	"為何": true, "何时": true, "何時": true, "何处": true, "何處": true, "何人": true, "是否": true,
 	"何种": true, "何種": true, "多久": true, "多长": true, "多長": true, "多大": true, "几": true, "幾": true,
+}
+
+// Units are written many ways; figures questions and passages meet on
+// one spelling of each.
+var unitWords = map[string]string{
+	"percentage": "percent", "pct": "percent", "rmb": "yuan", "cny": "yuan", "renminbi": "yuan",
+	"usd": "dollar", "dollars": "dollar", "folds": "fold",
+}
+
+var unitSymbols = map[rune]string{
+	'%': "percent", '％': "percent", '$': "dollar", '¥': "yuan", '￥': "yuan",
+}
+
+// plusSuffix returns the end of a run of '+' after a word at text[j:], if
+// the run ends the word ("series+ ecosystem"), else j.
+func plusSuffix(text string, j int) int {
+	p := j
+	for p < len(text) && text[p] == '+' && p-j < 2 {
+		p++
+	}
+	if p == j {
+		return j
+	}
+	if p < len(text) {
+		r, _ := utf8.DecodeRuneInString(text[p:])
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return j
+		}
+	}
+	return p
 }

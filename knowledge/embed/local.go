@@ -11,9 +11,12 @@
 package embed
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
+	"slices"
+	"sync"
 
 	"dramabot/knowledge"
 )
@@ -55,10 +58,25 @@ func (l *Local) Embed(_ context.Context, text string) ([]float32, error) {
 	return l.Vector(text), nil
 }
 
+// feature is one hashed term of a text with its weight.
+type feature struct {
+	h uint64
+	w float64
+}
+
+// scratch holds Vector's working space between calls.
+type scratch struct {
+	feats []feature
+	acc   []float64
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
 // Vector is Embed without a context or error.
 func (l *Local) Vector(text string) []float32 {
-	acc := make([]float64, l.dim)
-	counts := map[uint64]float64{}
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	feats := sc.feats[:0]
 	for _, t := range knowledge.Tokenize(text, false) {
 		w := weightWord
 		switch t.Kind {
@@ -69,27 +87,41 @@ func (l *Local) Vector(text string) []float32 {
 		case knowledge.TermCJK:
 			w = weightCJK
 		}
-		counts[hash(uint64(t.Kind), t.Text)] += w
+		feats = append(feats, feature{hash(uint64(t.Kind), t.Text), w})
 		if t.Kind == knowledge.TermWord && len(t.Text) > 3 {
-			padded := "^" + t.Text + "$"
-			for i := 0; i+3 <= len(padded); i++ {
-				counts[hash(9, padded[i:i+3])] += weightTrigram
+			// Trigrams of "^word$".
+			for i := 0; i+3 <= len(t.Text)+2; i++ {
+				feats = append(feats, feature{hashPadded(t.Text, i), weightTrigram})
 			}
 		}
 	}
-	for h, c := range counts {
+	// Sorting by hash groups each feature's occurrences (to sum them) and
+	// fixes the order in which features add up in a bucket, so the same
+	// text always gives the same bits.
+	slices.SortFunc(feats, func(a, b feature) int { return cmp.Compare(a.h, b.h) })
+	if cap(sc.acc) < l.dim {
+		sc.acc = make([]float64, l.dim)
+	}
+	acc := sc.acc[:l.dim]
+	clear(acc)
+	for i := 0; i < len(feats); {
+		h, c := feats[i].h, 0.0
+		for ; i < len(feats) && feats[i].h == h; i++ {
+			c += feats[i].w
+		}
 		// Sublinear term frequency: a word said ten times is not ten times
 		// as important.
 		v := 1 + math.Log(c)
 		if c < 1 {
 			v = c
 		}
-		i := int(h % uint64(l.dim))
+		b := int(h % uint64(l.dim))
 		if h>>63 == 1 {
 			v = -v
 		}
-		acc[i] += v
+		acc[b] += v
 	}
+	sc.feats = feats
 	var norm float64
 	for _, v := range acc {
 		norm += v * v
@@ -108,6 +140,9 @@ func (l *Local) Vector(text string) []float32 {
 	return out
 }
 
+// trigramKind is the kind byte of trigram features (after the TermKinds).
+const trigramKind = 9
+
 // hash is FNV-1a over a kind byte and the term, so "12" the number and
 // "12" the trigram land in different buckets.
 func hash(kind uint64, s string) uint64 {
@@ -120,6 +155,30 @@ func hash(kind uint64, s string) uint64 {
 	h *= prime
 	for i := 0; i < len(s); i++ {
 		h ^= uint64(s[i])
+		h *= prime
+	}
+	return h
+}
+
+// hashPadded is hash(trigramKind, p[i:i+3]) for p = "^" + s + "$", without
+// building p.
+func hashPadded(s string, i int) uint64 {
+	const (
+		offset = 14695981039346656037
+		prime  = 1099511628211
+	)
+	h := uint64(offset)
+	h ^= trigramKind
+	h *= prime
+	for j := i; j < i+3; j++ {
+		c := byte('^')
+		switch {
+		case j == len(s)+1:
+			c = '$'
+		case j > 0:
+			c = s[j-1]
+		}
+		h ^= uint64(c)
 		h *= prime
 	}
 	return h

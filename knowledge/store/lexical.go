@@ -31,54 +31,98 @@ type lexicon struct {
 	AvgLen  float64
 }
 
-// docTerms counts the terms of one passage.
-type docTerms map[string]uint16
-
-func analyze(text string) docTerms {
-	m := docTerms{}
-	for _, t := range knowledge.Tokenize(text, false) {
-		if m[t.Text] < math.MaxUint16 {
-			m[t.Text]++
-		}
-	}
-	return m
+// termCount is a distinct term of one passage and how often it occurs.
+type termCount struct {
+	term string
+	tf   uint16
 }
 
-// buildLexicon indexes texts (one per passage, in passage order), using
-// every core for tokenizing.
+// analyze lists the distinct terms of text in order of first occurrence
+// (so that term ids, and everything built from them, are the same on
+// every run). seen is scratch space, cleared on return.
+func analyze(text string, seen map[string]int32) []termCount {
+	terms := knowledge.Tokenize(text, false)
+	out := make([]termCount, 0, len(terms)/2)
+	for _, t := range terms {
+		if i, ok := seen[t.Text]; ok {
+			if out[i].tf < math.MaxUint16 {
+				out[i].tf++
+			}
+			continue
+		}
+		seen[t.Text] = int32(len(out))
+		out = append(out, termCount{t.Text, 1})
+	}
+	clear(seen)
+	return out
+}
+
+// lexBatch is how many passages are tokenized (on every core) before their
+// terms get ids. It bounds the memory held by per-passage term lists, which
+// are several times the size of the postings they become, to one batch.
+const lexBatch = 1024
+
+// buildLexicon indexes texts (one per passage, in passage order).
+//
+// Pass one, a batch at a time: tokenize, give each new term an id, count
+// document frequencies and keep each passage's (term id, tf) pairs in
+// flat arrays. Pass two: lay the pairs out by term (a counting sort),
+// freeing each batch as it is consumed.
 func buildLexicon(texts []string) *lexicon {
 	n := len(texts)
-	perDoc := make([]docTerms, n)
-	workers := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := w; i < n; i += workers {
-				perDoc[i] = analyze(texts[i])
-			}
-		}(w)
-	}
-	wg.Wait()
-
 	lx := &lexicon{Terms: map[string]int32{}, DocLen: make([]float32, n)}
+	type batch struct {
+		ids  []int32  // term ids of the batch's passages, passage after passage
+		tfs  []uint16 // their frequencies
+		ends []int32  // where each passage's pairs end in ids
+	}
+	var batches []batch
 	var df []int32
 	var total float64
-	for i, dt := range perDoc {
-		var l float32
-		for term, tf := range dt {
-			id, ok := lx.Terms[term]
-			if !ok {
-				id = int32(len(df))
-				lx.Terms[term] = id
-				df = append(df, 0)
-			}
-			df[id]++
-			l += float32(tf)
+	perDoc := make([][]termCount, min(n, lexBatch))
+	workers := runtime.GOMAXPROCS(0)
+	scratch := make([]map[string]int32, workers)
+	for w := range scratch {
+		scratch[w] = map[string]int32{}
+	}
+	for lo := 0; lo < n; lo += lexBatch {
+		hi := min(lo+lexBatch, n)
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for i := lo + w; i < hi; i += workers {
+					perDoc[i-lo] = analyze(texts[i], scratch[w])
+				}
+			}(w)
 		}
-		lx.DocLen[i] = l
-		total += float64(l)
+		wg.Wait()
+		pairs := 0
+		for _, tc := range perDoc[:hi-lo] {
+			pairs += len(tc)
+		}
+		b := batch{ids: make([]int32, 0, pairs), tfs: make([]uint16, 0, pairs), ends: make([]int32, hi-lo)}
+		for i := lo; i < hi; i++ {
+			var l float32
+			for _, tc := range perDoc[i-lo] {
+				id, ok := lx.Terms[tc.term]
+				if !ok {
+					id = int32(len(df))
+					lx.Terms[tc.term] = id
+					df = append(df, 0)
+				}
+				df[id]++
+				l += float32(tc.tf)
+				b.ids = append(b.ids, id)
+				b.tfs = append(b.tfs, tc.tf)
+			}
+			b.ends[i-lo] = int32(len(b.ids))
+			lx.DocLen[i] = l
+			total += float64(l)
+			perDoc[i-lo] = nil
+		}
+		batches = append(batches, b)
 	}
 	if n > 0 {
 		lx.AvgLen = total / float64(n)
@@ -89,15 +133,23 @@ func buildLexicon(texts []string) *lexicon {
 	}
 	lx.Docs = make([]int32, lx.Offsets[len(df)])
 	lx.TFs = make([]uint16, len(lx.Docs))
-	fill := make([]int32, len(df))
+	fill := df // df is no longer needed: reuse it for the next free slot of each term
 	copy(fill, lx.Offsets[:len(df)])
-	for i, dt := range perDoc {
-		for term, tf := range dt {
-			id := lx.Terms[term]
-			lx.Docs[fill[id]] = int32(i)
-			lx.TFs[fill[id]] = tf
-			fill[id]++
+	doc := int32(0)
+	for bi := range batches {
+		b := batches[bi]
+		start := int32(0)
+		for _, end := range b.ends {
+			for k := start; k < end; k++ {
+				id := b.ids[k]
+				lx.Docs[fill[id]] = doc
+				lx.TFs[fill[id]] = b.tfs[k]
+				fill[id]++
+			}
+			start = end
+			doc++
 		}
+		batches[bi] = batch{} // let the collector have it
 	}
 	return lx
 }
