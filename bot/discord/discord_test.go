@@ -37,6 +37,8 @@ type options struct {
 	fake func(*discordtest.Server)
 	// noConnect skips waiting for the session (for tests where Run fails).
 	noConnect bool
+	// knowledge replaces the fake engine (whose Questions then stay empty).
+	knowledge bot.Knowledge
 }
 
 type harness struct {
@@ -64,7 +66,11 @@ func start(t *testing.T, o options) *harness {
 	if rate == 0 {
 		rate = -1
 	}
-	core := bot.New(bot.Config{Knowledge: engine, Logger: logger, RateLimit: rate, Version: "test"})
+	var k bot.Knowledge = engine
+	if o.knowledge != nil {
+		k = o.knowledge
+	}
+	core := bot.New(bot.Config{Knowledge: k, Logger: logger, RateLimit: rate, Version: "test"})
 	cfg := Config{
 		Token: discordtest.Token, APIURL: fake.URL, MessageContent: true,
 		Core: core, Logger: logger, ShutdownTimeout: 5 * time.Second,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -146,7 +147,7 @@ func (b *Bot) onCommand(ctx context.Context, r *responder, data discordgo.Applic
 		}
 		if data.Name == "ask" {
 			req.Text = optionString(data, "question")
-			r.send(ctx, b.core.Ask(ctx, req))
+			r.send(ctx, r.askWithProgress(ctx, req))
 		} else {
 			r.send(ctx, b.core.Command(ctx, req, "figures", optionString(data, "topic")))
 		}
@@ -251,6 +252,37 @@ type responder struct {
 	acked    bool // a first response was sent
 	deferred bool // it was the deferred "thinking" response
 	edited   bool // the deferred response was replaced
+	// progressed: a status replaced the "thinking" response; the answer's
+	// edit must then clear what the status put there.
+	progressed bool
+}
+
+// statusTimeout bounds one status edit: a lost status costs nothing.
+const statusTimeout = 5 * time.Second
+
+// askWithProgress asks the core, showing the engine's progress in the
+// deferred response at most once a second.
+func (r *responder) askWithProgress(ctx context.Context, req bot.Request) bot.Reply {
+	pacer := bot.NewPacer(bot.ProgressDelay, bot.ProgressInterval, func(status string) { r.showStatus(ctx, status) })
+	defer pacer.Stop()
+	req.Progress = pacer.Update
+	return r.b.core.Ask(ctx, req)
+}
+
+// showStatus puts a status in place of the deferred response. It runs on
+// the Pacer's goroutine, which stops before the answer is sent.
+func (r *responder) showStatus(ctx context.Context, status string) {
+	if !r.deferred || r.edited {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, statusTimeout)
+	defer cancel()
+	p := newPayload(outMessage{Content: "*" + escapeMarkdown(status) + "*"}, false)
+	if err := r.b.editOriginal(ctx, r.i, p); err != nil {
+		r.b.log.Debug("discord status edit failed", "err", err)
+		return
+	}
+	r.progressed = true
 }
 
 func (r *responder) deferReply(ctx context.Context) error {
@@ -292,7 +324,11 @@ func (r *responder) sendMessages(ctx context.Context, msgs []outMessage) error {
 			}
 		case r.deferred && !r.edited:
 			p.Flags = 0
-			if err = r.b.editOriginal(ctx, r.i, p); err == nil {
+			var body any = p
+			if r.progressed {
+				body = replacing(p)
+			}
+			if err = r.b.editOriginal(ctx, r.i, body); err == nil {
 				r.edited = true
 			}
 		default:

@@ -107,6 +107,9 @@ func answerMessage(id string, a knowledge.Answer, asOf string) outMessage {
 		e.Fields = append(e.Fields, packFields("Related", lines)...)
 	}
 	e.Footer = footer(asOf, id)
+	if note := bot.GeneratedNote(a); note != "" {
+		e.Footer.Text = hardCut(note+" · "+e.Footer.Text, maxFooter)
+	}
 	fitEmbed(e)
 	return outMessage{Embeds: []*discordgo.MessageEmbed{e}, Components: buttons(id, true)}
 }

@@ -144,6 +144,27 @@ type payload struct {
 	Reference       *discordgo.MessageReference       `json:"message_reference,omitempty"`
 }
 
+// replacement is the payload of an edit that must clear what the message
+// held (a status text): content, embeds and components are always written,
+// empty or not.
+type replacement struct {
+	*payload
+	Content    string                       `json:"content"`
+	Embeds     []*discordgo.MessageEmbed    `json:"embeds"`
+	Components []discordgo.MessageComponent `json:"components"`
+}
+
+func replacing(p *payload) replacement {
+	r := replacement{payload: p, Content: p.Content, Embeds: p.Embeds, Components: p.Components}
+	if r.Embeds == nil {
+		r.Embeds = []*discordgo.MessageEmbed{}
+	}
+	if r.Components == nil {
+		r.Components = []discordgo.MessageComponent{}
+	}
+	return r
+}
+
 func newPayload(m outMessage, ephemeral bool) *payload {
 	p := &payload{
 		Content:         m.Content,
@@ -175,9 +196,11 @@ func (b *Bot) respond(ctx context.Context, i *discordgo.Interaction, typ discord
 		callback{Type: typ, Data: p}, nil)
 }
 
-func (b *Bot) editOriginal(ctx context.Context, i *discordgo.Interaction, p *payload) error {
+// editOriginal edits the first response; body is a *payload or a
+// replacement.
+func (b *Bot) editOriginal(ctx context.Context, i *discordgo.Interaction, body any) error {
 	return b.call(ctx, "interaction edit", http.MethodPatch,
-		discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), tokenBucket("interaction-original", i.Token), p, nil)
+		discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), tokenBucket("interaction-original", i.Token), body, nil)
 }
 
 func (b *Bot) deleteOriginal(ctx context.Context, i *discordgo.Interaction) error {
