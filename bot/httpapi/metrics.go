@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"dramabot/bot"
+	"dramabot/knowledge"
 )
 
 // Metrics records what /metrics exposes. It implements bot.Metrics: pass the
@@ -25,9 +26,17 @@ type Metrics struct {
 	reindexes *prometheus.CounterVec
 	info      *prometheus.GaugeVec
 	index     *indexCollector
+
+	generated       prometheus.Counter
+	figuresChecked  prometheus.Counter
+	figuresRejected prometheus.Counter
+	fallbacks       *prometheus.CounterVec
 }
 
-var _ bot.Metrics = (*Metrics)(nil)
+var (
+	_ bot.Metrics                 = (*Metrics)(nil)
+	_ knowledge.GenerationMetrics = (*Metrics)(nil)
+)
 
 // NewMetrics registers dramabot's metrics on reg. A nil reg means a new
 // registry that also holds the Go runtime and process collectors.
@@ -71,8 +80,28 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 			age:      prometheus.NewDesc("dramabot_index_age_seconds", "Seconds since the loaded index was built.", nil, nil),
 			now:      time.Now,
 		},
+		generated: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "dramabot_generated_answers_total",
+			Help: "Answers written by the language model whose figures and citations all checked out.",
+		}),
+		figuresChecked: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "dramabot_generated_figures_checked_total",
+			Help: "Figures in the language model's replies, checked against the passages their sentences cite.",
+		}),
+		figuresRejected: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "dramabot_generated_figures_rejected_total",
+			Help: "Figures in the language model's replies not found in a passage their sentence cites; never shown.",
+		}),
+		fallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dramabot_generated_fallbacks_total",
+			Help: "Extractive answers sent instead of the language model's, by reason (rejected: failed verification twice; timeout, server_error, rate_limited, client_error, connection, bad_reply, canceled).",
+		}, []string{"reason"}),
 	}
-	reg.MustRegister(m.questions, m.latency, m.feedback, m.requests, m.reindexes, m.info, m.index)
+	reg.MustRegister(m.questions, m.latency, m.feedback, m.requests, m.reindexes, m.info, m.index,
+		m.generated, m.figuresChecked, m.figuresRejected, m.fallbacks)
+	for _, r := range knowledge.FallbackReasons {
+		m.fallbacks.WithLabelValues(r)
+	}
 	// Start the series at zero so that rate() and alerts see the first event.
 	for _, p := range []string{bot.PlatformHTTP, bot.PlatformTelegram, bot.PlatformDiscord} {
 		for _, o := range []bot.Outcome{bot.OutcomeAnswered, bot.OutcomeAbstained, bot.OutcomeRateLimited, bot.OutcomeInvalid, bot.OutcomeError} {
@@ -105,6 +134,31 @@ func (m *Metrics) ObserveFeedback(platform, vote string) {
 		return
 	}
 	m.feedback.WithLabelValues(platform, vote).Inc()
+}
+
+// ObserveGenerated implements knowledge.GenerationMetrics.
+func (m *Metrics) ObserveGenerated() {
+	if m == nil {
+		return
+	}
+	m.generated.Inc()
+}
+
+// ObserveFigures implements knowledge.GenerationMetrics.
+func (m *Metrics) ObserveFigures(checked, rejected int) {
+	if m == nil {
+		return
+	}
+	m.figuresChecked.Add(float64(checked))
+	m.figuresRejected.Add(float64(rejected))
+}
+
+// ObserveFallback implements knowledge.GenerationMetrics.
+func (m *Metrics) ObserveFallback(reason string) {
+	if m == nil {
+		return
+	}
+	m.fallbacks.WithLabelValues(reason).Inc()
 }
 
 // SetIndex records the size of the loaded index and when it was built. Call

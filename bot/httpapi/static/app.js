@@ -103,6 +103,9 @@
     result.classList.toggle('abstained', !!ans.abstained);
 
     $('answer-text').replaceChildren(answerText(ans.answer || '', citations));
+    $('generated').textContent = ans.generated_by
+      ? 'Written by ' + ans.generated_by + ' from the cited passages; every figure checked against them.' : '';
+    $('generated').hidden = !ans.generated_by;
 
     $('figures').replaceChildren(...figures.map((f) => {
       const li = el('li', 'figure', el('strong', '', f.label || f.text));
