@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -115,7 +116,8 @@ func (e *Engine) AnswerWithHits(ctx context.Context, question string) (Answer, [
 	if err != nil {
 		return Answer{}, nil, fmt.Errorf("answer: %w", err)
 	}
-	return e.compose(q, ret), ret.Hits, nil
+	a, hits := e.compose(q, ret)
+	return a, hits, nil
 }
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
@@ -230,11 +232,13 @@ var (
 	minSentenceCoverage = envF("XMINS", 0)
 )
 
-func (e *Engine) compose(q string, ret Retrieval) Answer {
+// compose answers from the retrieved passages. It returns the passages
+// reranked by the evidence their best sentence gives.
+func (e *Engine) compose(q string, ret Retrieval) (Answer, []Hit) {
 	hits := ret.Hits
 	ans := Answer{Question: q, Citations: []Citation{}, Figures: []Figure{}, Related: []Related{}}
 	if len(hits) == 0 {
-		return abstain(ans, q, hits, "no passage matches the question", e.opts.Related)
+		return abstain(ans, q, hits, "no passage matches the question", e.opts.Related), hits
 	}
 	qt := newQuestionTerms(q, ret)
 	want := AskedFor(q)
@@ -323,8 +327,9 @@ func (e *Engine) compose(q string, ret Retrieval) Answer {
 		}
 	}
 	dumpFeatures(q, cands)
+	hits, passageCov = rerank(hits, top, cands, passageCov)
 	if len(cands) == 0 {
-		return abstain(ans, q, hits, "the passages do not hold the figures the question names", e.opts.Related)
+		return abstain(ans, q, hits, "the passages do not hold the figures the question names", e.opts.Related), hits
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
 	first := cands[0]
@@ -346,24 +351,24 @@ func (e *Engine) compose(q string, ret Retrieval) Answer {
 			}
 		}
 		if want == AskNumber && !anyFigure {
-			return abstain(ans, q, hits, "no passage holds the figure asked for", e.opts.Related)
+			return abstain(ans, q, hits, "no passage holds the figure asked for", e.opts.Related), hits
 		}
 	}
 	if passageCov[first.hit] < minPassageCoverage || first.coverage < minSentenceCoverage {
-		return abstain(ans, q, hits, fmt.Sprintf("low relevance (passage coverage %.2f, sentence %.2f)", passageCov[first.hit], first.coverage), e.opts.Related)
+		return abstain(ans, q, hits, fmt.Sprintf("low relevance (passage coverage %.2f, sentence %.2f)", passageCov[first.hit], first.coverage), e.opts.Related), hits
 	}
 	chosen := []candidate{first}
-	if second, ok := pickSecond(qt, cands, first); ok {
+	if second, ok := pickSecond(qt, want, cands, first); ok {
 		chosen = append(chosen, second)
 	}
-	return e.render(ans, hits, chosen)
+	return e.render(ans, hits, chosen), hits
 }
 
 // pickSecond chooses a sentence to quote after the first: the one that adds
 // most of what the first lacks (question terms it does not cover), with a
 // bonus for continuing the first in the same passage, if it fits the
 // length budget.
-func pickSecond(qt questionTerms, cands []candidate, first candidate) (candidate, bool) {
+func pickSecond(qt questionTerms, want AnswerType, cands []candidate, first candidate) (candidate, bool) {
 	budget := int(xbudget) - utf8.RuneCountInString(first.text)
 	var best candidate
 	bestScore := 0.0
@@ -385,6 +390,11 @@ func pickSecond(qt questionTerms, cands []candidate, first candidate) (candidate
 		if c.hit != first.hit {
 			s -= xw7
 		}
+		if want == AskDate && c.hit == first.hit && c.order == 0 && first.order > 0 && isTableRow(first.text) {
+			// Which year? A table row says it only with the header row
+			// that names the columns ("| 2019 | 2018").
+			s += tableHeaderBonus
+		}
 		if !found || s > bestScore {
 			best, bestScore, found = c, s, true
 		}
@@ -404,16 +414,26 @@ func typeMatch(want AnswerType, sig sentenceSignals) bool {
 	return false
 }
 
-// questionNumbers returns the numbers a question names ("in 2023").
+// questionNumbers returns the numbers a question names ("in 2023"), but
+// not thresholds it compares with ("more than 140 million", "超过2万").
 func questionNumbers(q string) []string {
 	var out []string
-	for _, t := range Tokenize(q, false) {
-		if t.Kind == TermNumber {
-			out = append(out, t.Text)
+	lower := strings.ToLower(Fold(q))
+	for _, f := range ExtractFigures(q) {
+		before := strings.TrimRight(lower[:f.Start], " $¥￥")
+		if comparison.MatchString(before) {
+			continue
+		}
+		for _, t := range Tokenize(f.Text, false) {
+			if t.Kind == TermNumber {
+				out = append(out, t.Text)
+			}
 		}
 	}
 	return out
 }
+
+var comparison = regexp.MustCompile(`(more than|less than|fewer than|greater than|larger than|smaller than|higher than|lower than|over|under|above|below|exceed|exceeds|exceeded|exceeding|at least|at most|up to|beyond|than|超过|超過|大于|大於|小于|小於|高于|高於|低于|低於|不到|以上|以下|至少|多于|多於|少于|少於)\s*$`)
 
 // missingNumber reports whether a number the question names is absent
 // from the passage: a question about 2023 is not answered by a passage
@@ -617,3 +637,47 @@ func numberShare(nums []string, terms map[string]bool) float64 {
 	}
 	return float64(n) / float64(len(nums))
 }
+
+// rerankWeight is how much a passage's best sentence counts, against its
+// retrieval score, when ordering the passages: a passage with a sentence
+// that matches the question closely is the better source.
+var rerankWeight = envF("XRERANK", 0.5)
+
+// rerank reorders the first top hits by retrieval score and best sentence
+// score, and renumbers the candidates' passages to match.
+func rerank(hits []Hit, top int, cands []candidate, passageCov []float64) ([]Hit, []float64) {
+	if rerankWeight == 0 || top < 2 {
+		return hits, passageCov
+	}
+	best := make([]float64, top)
+	for _, c := range cands {
+		best[c.hit] = max(best[c.hit], c.score)
+	}
+	maxScore := hits[0].Score
+	if maxScore <= 0 {
+		maxScore = 1
+	}
+	order := make([]int, top)
+	for i := range order {
+		order[i] = i
+	}
+	key := func(h int) float64 { return (1-rerankWeight)*hits[h].Score/maxScore + rerankWeight*best[h] }
+	sort.SliceStable(order, func(a, b int) bool { return key(order[a]) > key(order[b]) })
+	pos := make([]int, top)
+	out := make([]Hit, len(hits))
+	cov := make([]float64, top)
+	for newPos, old := range order {
+		pos[old] = newPos
+		out[newPos] = hits[old]
+		cov[newPos] = passageCov[old]
+	}
+	copy(out[top:], hits[top:])
+	for i := range cands {
+		cands[i].hit = pos[cands[i].hit]
+	}
+	return out, cov
+}
+
+const tableHeaderBonus = 1.0
+
+func isTableRow(s string) bool { return strings.Count(s, "|") >= 2 }
