@@ -124,6 +124,56 @@ func clientFor(t *testing.T, srv *llmtest.Server, cfg llm.Config) *llm.Client {
 	return c
 }
 
+var (
+	promptPassageRE = regexp.MustCompile(`(?m)^\[(\d+)\] (.*)$`)
+	placeholderRE   = regexp.MustCompile(`\{([^{}]+#\d+)\}`)
+)
+
+// fill writes "{cri#1}" as the marker of that passage in the prompt the
+// model was given: the engine ranks the passages, the tests do not assume
+// an order. A passage not in the prompt becomes [0].
+func fill(text string, r llmtest.Request) string {
+	num := map[string]string{}
+	for _, m := range promptPassageRE.FindAllStringSubmatch(r.Messages[1].Content, -1) {
+		for _, h := range hits {
+			if h.Passage.Text == m[2] {
+				num[h.Passage.ID] = m[1]
+			}
+		}
+	}
+	return placeholderRE.ReplaceAllStringFunc(text, func(ph string) string {
+		n, ok := num[ph[1:len(ph)-1]]
+		if !ok {
+			n = "0"
+		}
+		return "[" + n + "]"
+	})
+}
+
+// scripted starts a fake model that gives these replies in order, with
+// their placeholders filled from each request's prompt.
+func scripted(t *testing.T, inMemory bool, replies ...llmtest.Reply) *llmtest.Server {
+	t.Helper()
+	srv := llmtest.NewInMemory(t)
+	if !inMemory {
+		srv = llmtest.New(t)
+	}
+	var mu sync.Mutex
+	srv.Respond(func(r llmtest.Request) llmtest.Reply {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(replies) == 0 {
+			t.Errorf("model call %d has no scripted reply", len(srv.Requests()))
+			return llmtest.Reply{Status: 500}
+		}
+		reply := replies[0]
+		replies = replies[1:]
+		reply.Text = fill(reply.Text, r)
+		return reply
+	})
+	return srv
+}
+
 // checkShown asserts what every answer must satisfy: each figure is
 // verbatim in the passage of its citation, each marker and sentence points
 // to a citation, citations are numbered 1..n.
@@ -169,8 +219,8 @@ func figureList(a knowledge.Answer) []string {
 }
 
 func TestGenerated(t *testing.T) {
-	correct := llmtest.Reply{Text: "Mini series created 647,000 jobs in four years, growing nearly 185-fold [1]."}
-	invented := llmtest.Reply{Text: "Mini series created 650,000 jobs in four years [1]."}
+	correct := llmtest.Reply{Text: "Mini series created 647,000 jobs in four years, growing nearly 185-fold {cri#1}."}
+	invented := llmtest.Reply{Text: "Mini series created 650,000 jobs in four years {cri#1}."}
 	tests := []struct {
 		name     string
 		question string
@@ -203,64 +253,64 @@ func TestGenerated(t *testing.T) {
 		},
 		{
 			name: "cites [7] of 3 passages, then answers right", question: question,
-			replies: []llmtest.Reply{{Text: "Mini series created 647,000 jobs [7]."}, {Text: "Mini series created 647,000 jobs [1]."}},
+			replies: []llmtest.Reply{{Text: "Mini series created 647,000 jobs [7]."}, {Text: "Mini series created 647,000 jobs {cri#1}."}},
 			text:    "Mini series created 647,000 jobs [1].", figures: []string{"647,000 jobs [1] cri#1"}, cited: []string{"cri#1"},
 			report:   knowledge.Report{Generated: true, Attempts: 2, FiguresChecked: 2, FiguresRejected: 1},
 			retryHas: []string{"marker [7] points to no passage: there are passages [1] to [3] only"},
 		},
 		{
 			name: "cites [7] twice: the extractive answer", question: question,
-			replies: []llmtest.Reply{{Text: "Mini series created jobs [7]."}, {Text: "Mini series created jobs [1][7]."}},
+			replies: []llmtest.Reply{{Text: "Mini series created jobs [7]."}, {Text: "Mini series created jobs {cri#1}[7]."}},
 			report:  knowledge.Report{Attempts: 2, Fallback: knowledge.FallbackRejected},
 		},
 		{
 			name: "wrong language twice: the extractive answer", question: question,
-			replies:  []llmtest.Reply{{Text: "短剧四年间带动了64.7万个就业岗位[2]。"}, {Text: "短剧带动了64.7万个就业岗位[2]。"}},
+			replies:  []llmtest.Reply{{Text: "短剧四年间带动了64.7万个就业岗位{xinhua#2}。"}, {Text: "短剧带动了64.7万个就业岗位{xinhua#2}。"}},
 			report:   knowledge.Report{Attempts: 2, FiguresChecked: 2, Fallback: knowledge.FallbackRejected},
 			retryHas: []string{"the answer is in Chinese, but the question is in English: answer in English"},
 		},
 		{
 			name: "Chinese answer: 64.7万 verified against 647,000", question: questZH,
-			replies: []llmtest.Reply{{Text: "短剧行业在四年间创造了64.7万个就业岗位[1]。"}},
+			replies: []llmtest.Reply{{Text: "短剧行业在四年间创造了64.7万个就业岗位{cri#1}。"}},
 			text:    "短剧行业在四年间创造了64.7万个就业岗位[1]。", figures: []string{"647,000 jobs [1] cri#1"}, cited: []string{"cri#1"},
 			report: knowledge.Report{Generated: true, Attempts: 1, FiguresChecked: 1},
 		},
 		{
 			name: "English answer: 647,000 verified against 64.7万", question: question,
-			replies: []llmtest.Reply{{Text: "The industry created 647,000 jobs and a market of 50.5 billion yuan [2]."}},
+			replies: []llmtest.Reply{{Text: "The industry created 647,000 jobs and a market of 50.5 billion yuan {xinhua#2}."}},
 			text:    "The industry created 647,000 jobs and a market of 50.5 billion yuan [1].",
 			figures: []string{"64.7万个就业岗位 [1] xinhua#2", "505亿元 [1] xinhua#2"}, cited: []string{"xinhua#2"},
 			report: knowledge.Report{Generated: true, Attempts: 1, FiguresChecked: 2},
 		},
 		{
 			name: "a figure without a marker is dropped with its sentence", question: question,
-			replies: []llmtest.Reply{{Text: "Mini series created 647,000 jobs [1]. They grew 185-fold in four years."}},
+			replies: []llmtest.Reply{{Text: "Mini series created 647,000 jobs {cri#1}. They grew 185-fold in four years."}},
 			text:    "Mini series created 647,000 jobs [1].", figures: []string{"647,000 jobs [1] cri#1"}, cited: []string{"cri#1"},
 			report: knowledge.Report{Generated: true, Attempts: 1, FiguresChecked: 2, FiguresRejected: 1},
 		},
 		{
 			name: "markers are renumbered to the passages cited", question: question,
-			replies: []llmtest.Reply{{Text: "Over 80 performers have more than 100,000 fans [3]. The boom created 647,000 jobs [1]."}},
+			replies: []llmtest.Reply{{Text: "Over 80 performers have more than 100,000 fans {cri#9}. The boom created 647,000 jobs {cri#1}."}},
 			text:    "Over 80 performers have more than 100,000 fans [1]. The boom created 647,000 jobs [2].",
 			figures: []string{"80 performers [1] cri#9", "100,000 [1] cri#9", "647,000 jobs [2] cri#1"}, cited: []string{"cri#9", "cri#1"},
 			report: knowledge.Report{Generated: true, Attempts: 1, FiguresChecked: 3},
 		},
 		{
 			name: "markdown, a list and markers after the period", question: question,
-			replies: []llmtest.Reply{{Text: "Answer: **647,000 jobs** were created. [1]\n- Growth was nearly 185-fold.[1][2]"}},
+			replies: []llmtest.Reply{{Text: "Answer: **647,000 jobs** were created. {cri#1}\n- Growth was nearly 185-fold.{cri#1}{xinhua#2}"}},
 			text:    "647,000 jobs were created. [1] Growth was nearly 185-fold. [1][2]",
 			figures: []string{"647,000 jobs [1] cri#1", "185-fold [1] cri#1"}, cited: []string{"cri#1", "xinhua#2"},
 			report: knowledge.Report{Generated: true, Attempts: 1, FiguresChecked: 2},
 		},
 		{
 			name: "a figure from another passage than the one cited", question: question,
-			replies:  []llmtest.Reply{{Text: "Performers created 647,000 jobs [3]."}, {Text: "Performers created 647,000 jobs [3]."}},
+			replies:  []llmtest.Reply{{Text: "Performers created 647,000 jobs {cri#9}."}, {Text: "Performers created 647,000 jobs {cri#9}."}},
 			report:   knowledge.Report{Attempts: 2, FiguresChecked: 2, FiguresRejected: 2, Fallback: knowledge.FallbackRejected},
-			retryHas: []string{`the figure "647,000" is in passage [1][2], not in [3], which its sentence cites`},
+			retryHas: []string{`the figure "647,000" is in passage `, `, not in {cri#9}, which its sentence cites`},
 		},
 		{
 			name: "185% is not 185-fold", question: question,
-			replies: []llmtest.Reply{{Text: "Jobs grew 185% [1]."}, {Text: "Jobs grew 185% [1]."}},
+			replies: []llmtest.Reply{{Text: "Jobs grew 185% {cri#1}."}, {Text: "Jobs grew 185% {cri#1}."}},
 			report:  knowledge.Report{Attempts: 2, FiguresChecked: 2, FiguresRejected: 2, Fallback: knowledge.FallbackRejected},
 		},
 		{
@@ -288,7 +338,7 @@ func TestGenerated(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := llmtest.New(t, tt.replies...)
+			srv := scripted(t, false, tt.replies...)
 			r := newRig(t, clientFor(t, srv, llm.Config{}))
 			ext, err := r.engine.Answer(t.Context(), tt.question)
 			if err != nil || ext.Abstained {
@@ -346,11 +396,11 @@ func TestGenerated(t *testing.T) {
 					t.Fatal("no second request")
 				}
 				second := reqs[1]
-				if len(second.Messages) != 4 || second.Messages[2].Role != "assistant" || second.Messages[2].Content != strings.TrimSpace(tt.replies[0].Text) {
+				if len(second.Messages) != 4 || second.Messages[2].Role != "assistant" || second.Messages[2].Content != strings.TrimSpace(fill(tt.replies[0].Text, reqs[0])) {
 					t.Errorf("second request messages %+v", second.Messages)
 				}
 				for _, s := range tt.retryHas {
-					if !strings.Contains(second.LastUser(), s) {
+					if s = fill(s, reqs[0]); !strings.Contains(second.LastUser(), s) {
 						t.Errorf("second request does not name the failure %q:\n%s", s, second.LastUser())
 					}
 				}
@@ -382,7 +432,7 @@ func TestGenerated(t *testing.T) {
 }
 
 func TestPromptHoldsPassagesAndRules(t *testing.T) {
-	srv := llmtest.New(t, llmtest.Reply{Text: "Mini series created 647,000 jobs [1]."}, llmtest.Reply{Text: "短剧带动了64.7万个就业岗位[2]。"})
+	srv := scripted(t, false, llmtest.Reply{Text: "Mini series created 647,000 jobs {cri#1}."}, llmtest.Reply{Text: "短剧带动了64.7万个就业岗位{xinhua#2}。"})
 	r := newRig(t, clientFor(t, srv, llm.Config{}))
 	if _, err := r.gen.Answer(t.Context(), question); err != nil {
 		t.Fatal(err)
@@ -398,13 +448,15 @@ func TestPromptHoldsPassagesAndRules(t *testing.T) {
 	if en.Model != model || en.Authorization != "Bearer "+apiKey {
 		t.Errorf("model %q auth %q", en.Model, en.Authorization)
 	}
+	// The top three passages as the engine ranked them, numbered [1]..[3].
+	_, ranked, _ := r.engine.AnswerWithHits(t.Context(), question)
 	user := en.LastUser()
-	for i, h := range hits[:3] {
-		if !strings.Contains(user, fmt.Sprintf("[%d] %s", i+1, h.Passage.Text)) {
-			t.Errorf("passage [%d] missing from the prompt:\n%s", i+1, user)
+	for i, h := range ranked[:3] {
+		if !strings.Contains(user, fmt.Sprintf("\n[%d] %s\n", i+1, h.Passage.Text)) {
+			t.Errorf("passage [%d] (%s) missing from the prompt:\n%s", i+1, h.Passage.ID, user)
 		}
 	}
-	if strings.Contains(user, hits[3].Passage.Text) || strings.Contains(user, "[4]") {
+	if strings.Contains(user, ranked[3].Passage.Text) || strings.Contains(user, "[4]") {
 		t.Errorf("the prompt holds more than the top three passages:\n%s", user)
 	}
 	if !strings.Contains(user, "Question: "+question) {
@@ -494,7 +546,7 @@ func TestTimeout(t *testing.T) {
 	})
 	t.Run("a slow second try", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
-			srv := llmtest.NewInMemory(t, llmtest.Reply{Text: "Mini series created 650,000 jobs [1]."}, llmtest.Reply{Text: "late", Delay: time.Hour})
+			srv := scripted(t, true, llmtest.Reply{Text: "Mini series created 650,000 jobs {cri#1}."}, llmtest.Reply{Text: "late", Delay: time.Hour})
 			r := newRig(t, clientFor(t, srv, llm.Config{HTTPClient: srv.Client(), Timeout: 5 * time.Second}))
 			a, _, rep, _ := r.gen.AnswerReport(t.Context(), question, nil)
 			if rep.Fallback != knowledge.FallbackTimeout || rep.Attempts != 2 || a.Generated != "" || rep.FiguresRejected != 1 {
@@ -517,7 +569,7 @@ func TestTimeout(t *testing.T) {
 }
 
 func TestSameJSONShape(t *testing.T) {
-	srv := llmtest.New(t, llmtest.Reply{Text: "Mini series created 647,000 jobs [1]."})
+	srv := scripted(t, false, llmtest.Reply{Text: "Mini series created 647,000 jobs {cri#1}."})
 	r := newRig(t, clientFor(t, srv, llm.Config{}))
 	gen, _ := r.gen.Answer(t.Context(), question)
 	ext, _ := r.engine.Answer(t.Context(), question)
