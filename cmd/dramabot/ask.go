@@ -14,8 +14,9 @@ import (
 
 func cmdAsk(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var cfg config
-	fs := newFlagSet("ask", "Usage: dramabot ask [flags] QUESTION\n\nAnswers one question from the sources, with citations and verified figures.", getenv, stderr, &cfg)
+	fs := newFlagSet("ask", "Usage: dramabot ask [flags] QUESTION\n\nAnswers one question from the sources, with citations and verified figures. With --llm a language\nmodel writes the answer from the top passages; its figures and citations are checked, and the\nextractive answer is printed when they fail.", getenv, stderr, &cfg)
 	asJSON := fs.Bool("json", false, "print the answer as one JSON object")
+	addLLMFlags(fs, &cfg.LLM, getenv)
 	if err := parseFlags(fs, args, &cfg); err != nil {
 		return err
 	}
@@ -36,11 +37,18 @@ func cmdAsk(ctx context.Context, args []string, getenv func(string) string, stdo
 		}
 		return fmt.Errorf("question: %w", err)
 	}
+	if _, err := cfg.LLM.client(cfg.secrets.LLMAPIKey); err != nil {
+		return err // before the index is built
+	}
 	lib, err := openLibrary(ctx, &cfg, log)
 	if err != nil {
 		return err
 	}
-	a, err := lib.engine.Answer(ctx, q)
+	k, err := answerer(&cfg, lib.engine, log, nil)
+	if err != nil {
+		return err
+	}
+	a, err := k.Answer(ctx, q)
 	if err != nil {
 		return err
 	}
@@ -49,6 +57,10 @@ func cmdAsk(ctx context.Context, args []string, getenv func(string) string, stdo
 		enc.SetEscapeHTML(false)
 		return enc.Encode(a)
 	}
-	_, err = io.WriteString(stdout, bot.PlainText(a))
+	text := bot.PlainText(a)
+	if note := bot.GeneratedNote(a); note != "" {
+		text += "(" + note + ")\n"
+	}
+	_, err = io.WriteString(stdout, text)
 	return err
 }

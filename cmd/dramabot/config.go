@@ -45,6 +45,9 @@ type config struct {
 	DiscordAPIURL    string
 	DiscordNoContent bool
 
+	// LLM configures generated answers (ask, serve, eval); see llm.go.
+	LLM llmConfig
+
 	secrets secrets
 }
 
@@ -54,6 +57,7 @@ type secrets struct {
 	WebhookSecret string
 	DiscordToken  string
 	APIKey        string
+	LLMAPIKey     string
 }
 
 // setting describes one flag and its environment variable; the README's
@@ -82,6 +86,7 @@ var secretEnv = []setting{
 	{"", "TELEGRAM_WEBHOOK_SECRET", "", "secret token Telegram sends with webhook updates"},
 	{"", "DISCORD_TOKEN", "", "Discord bot token: serve runs the Discord bot when set"},
 	{"", "DRAMABOT_API_KEY", "", "if set, /v1/* requires it (Authorization: Bearer KEY)"},
+	{"", "DRAMABOT_LLM_API_KEY", "", "API key of the chat completions server for --llm openai"},
 }
 
 // stringList is a repeatable flag.
@@ -183,6 +188,7 @@ func readSecrets(getenv func(string) string) (secrets, error) {
 	}{
 		{&s.EmbedAPIKey, "DRAMABOT_EMBED_API_KEY"}, {&s.TelegramToken, "TELEGRAM_TOKEN"},
 		{&s.WebhookSecret, "TELEGRAM_WEBHOOK_SECRET"}, {&s.DiscordToken, "DISCORD_TOKEN"}, {&s.APIKey, "DRAMABOT_API_KEY"},
+		{&s.LLMAPIKey, "DRAMABOT_LLM_API_KEY"},
 	} {
 		if *f.dst, err = get(f.name); err != nil {
 			return s, err

@@ -11,6 +11,7 @@ func cmdConfig(_ context.Context, args []string, getenv func(string) string, std
 	var cfg config
 	fs := newFlagSet("config", "Usage: dramabot config [flags]\n\nPrints the effective configuration, from flags and environment, with secrets redacted.", getenv, stderr, &cfg)
 	addServeFlags(fs, &cfg, getenv)
+	addLLMFlags(fs, &cfg.LLM, getenv)
 	if err := parseFlags(fs, args, &cfg); err != nil {
 		return err
 	}
@@ -19,6 +20,9 @@ func cmdConfig(_ context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	if _, err := cfg.embedder(); err != nil {
+		fmt.Fprintf(stdout, "# warning: %v\n", err)
+	}
+	if _, err := cfg.LLM.client(sec.LLMAPIKey); err != nil {
 		fmt.Fprintf(stdout, "# warning: %v\n", err)
 	}
 	redact := func(s string) string {
@@ -52,11 +56,17 @@ func cmdConfig(_ context.Context, args []string, getenv func(string) string, std
 		{"discord-shard", fmt.Sprintf("%d of %d", cfg.DiscordShardID, cfg.DiscordShards)},
 		{"discord-api-url", orDefault(cfg.DiscordAPIURL, "https://discord.com")},
 		{"discord-message-content", fmt.Sprint(!cfg.DiscordNoContent)},
+		{"llm", orDefault(cfg.LLM.Provider, "(off: extractive answers)")},
+		{"llm-url", cfg.LLM.URL},
+		{"llm-model", orDefault(cfg.LLM.Model, "(none)")},
+		{"llm-timeout", cfg.LLM.Timeout.String()},
+		{"llm-concurrency", fmt.Sprint(cfg.LLM.Concurrency)},
 		{"TELEGRAM_TOKEN", redact(sec.TelegramToken)},
 		{"TELEGRAM_WEBHOOK_SECRET", redact(sec.WebhookSecret)},
 		{"DISCORD_TOKEN", redact(sec.DiscordToken)},
 		{"DRAMABOT_API_KEY", redact(sec.APIKey)},
 		{"DRAMABOT_EMBED_API_KEY", redact(sec.EmbedAPIKey)},
+		{"DRAMABOT_LLM_API_KEY", redact(sec.LLMAPIKey)},
 	}
 	for _, r := range rows {
 		fmt.Fprintf(stdout, "%-24s %s\n", r[0], r[1])

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -44,6 +45,17 @@ type evalResult struct {
 	LatencyMsP50            float64 `json:"latency_ms_p50"`
 	LatencyMsP95            float64 `json:"latency_ms_p95"`
 	IndexSeconds            float64 `json:"index_seconds"`
+
+	// With --llm only: what the generated path did. figures_checked counts
+	// the figures in the model's replies (both tries), figures_rejected
+	// those not found in a passage their sentence cites, fallbacks the
+	// questions answered extractively because the model failed.
+	LLMModel        string         `json:"llm_model,omitempty"`
+	Generated       *int           `json:"generated,omitempty"`
+	FiguresChecked  *int           `json:"figures_checked,omitempty"`
+	FiguresRejected *int           `json:"figures_rejected,omitempty"`
+	Fallbacks       *int           `json:"fallbacks,omitempty"`
+	FallbackReasons map[string]int `json:"fallback_reasons,omitempty"`
 }
 
 // perQuestion is one line of --per-question output, for error analysis.
@@ -58,7 +70,16 @@ type perQuestion struct {
 	Abstained bool     `json:"abstained"`
 	Reason    string   `json:"reason,omitempty"`
 	Correct   bool     `json:"correct"`
+	// With --llm.
+	GeneratedBy     string   `json:"generated_by,omitempty"`
+	Fallback        string   `json:"fallback,omitempty"`
+	FiguresRejected int      `json:"figures_rejected,omitempty"`
+	Failures        []string `json:"failures,omitempty"`
 }
+
+// answerFunc answers a question as ask and the bots do, and returns the
+// ranked passages and what the generated path did.
+type answerFunc func(ctx context.Context, q string) (knowledge.Answer, []knowledge.Hit, knowledge.Report, error)
 
 func cmdEval(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var cfg config
@@ -67,6 +88,7 @@ func cmdEval(ctx context.Context, args []string, getenv func(string) string, std
 	k := fs.Int("k", 5, "passages the answer may quote from")
 	asJSON := fs.Bool("json", false, "end the output with one JSON line of the metrics")
 	perPath := fs.String("per-question", "", "write one JSON line per question to this file")
+	addLLMFlags(fs, &cfg.LLM, getenv)
 	if err := parseFlags(fs, args, &cfg); err != nil {
 		return err
 	}
@@ -82,6 +104,9 @@ func cmdEval(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	if cfg.secrets, err = readSecrets(getenv); err != nil {
+		return err
+	}
+	if _, err := cfg.LLM.client(cfg.secrets.LLMAPIKey); err != nil {
 		return err
 	}
 	questions, err := readQuestions(*questionsPath)
@@ -110,6 +135,23 @@ func cmdEval(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	indexSeconds := time.Since(start).Seconds()
 	engine := knowledge.NewEngine(st, knowledge.EngineOptions{TopK: *k, Embedder: emb.Name, Version: version})
+	answer := func(ctx context.Context, q string) (knowledge.Answer, []knowledge.Hit, knowledge.Report, error) {
+		a, hits, err := engine.AnswerWithHits(ctx, q)
+		return a, hits, knowledge.Report{}, err
+	}
+	workers := 1
+	gen, err := generative(&cfg, engine, log, nil)
+	if err != nil {
+		return err
+	}
+	if gen != nil {
+		// The same code path as ask and the bots; model calls overlap up
+		// to the concurrency limit, as they would in serve.
+		answer = func(ctx context.Context, q string) (knowledge.Answer, []knowledge.Hit, knowledge.Report, error) {
+			return gen.AnswerReport(ctx, q, nil)
+		}
+		workers = cfg.LLM.Concurrency
+	}
 
 	var per io.Writer
 	if *perPath != "" {
@@ -122,9 +164,14 @@ func cmdEval(ctx context.Context, args []string, getenv func(string) string, std
 		defer bw.Flush()
 		per = bw
 	}
-	res, err := evaluate(ctx, engine, docs, questions, per)
+	res, err := evaluate(ctx, answer, workers, docs, questions, per)
 	if err != nil {
 		return err
+	}
+	if gen == nil {
+		res.Generated, res.FiguresChecked, res.FiguresRejected, res.Fallbacks, res.FallbackReasons = nil, nil, nil, nil, nil
+	} else {
+		res.LLMModel = gen.Model()
 	}
 	res.IndexSeconds = round(indexSeconds, 3)
 	res.Passages = st.Stats().Passages
@@ -185,7 +232,16 @@ func containsAnswer(text string, golds []string) bool {
 	return false
 }
 
-func evaluate(ctx context.Context, engine *knowledge.Engine, docs []knowledge.Document, questions []evalQuestion, per io.Writer) (evalResult, error) {
+// evalOutcome is one question's answer and how long it took.
+type evalOutcome struct {
+	a    knowledge.Answer
+	hits []knowledge.Hit
+	rep  knowledge.Report
+	err  error
+	ms   float64
+}
+
+func evaluate(ctx context.Context, answer answerFunc, workers int, docs []knowledge.Document, questions []evalQuestion, per io.Writer) (evalResult, error) {
 	// A passage with identical text counts as the gold passage.
 	textOf := map[string]string{}
 	idsOfText := map[string][]string{}
@@ -195,24 +251,52 @@ func evaluate(ctx context.Context, engine *knowledge.Engine, docs []knowledge.Do
 			idsOfText[p.Text] = append(idsOfText[p.Text], p.ID)
 		}
 	}
+	outs := make([]evalOutcome, len(questions))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range max(1, workers) {
+		wg.Go(func() {
+			for i := range next {
+				t0 := time.Now()
+				a, hits, rep, err := answer(ctx, questions[i].Question)
+				outs[i] = evalOutcome{a: a, hits: hits, rep: rep, err: err, ms: float64(time.Since(t0).Microseconds()) / 1000}
+			}
+		})
+	}
+	for i := range questions {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
 	var res evalResult
 	var hit1, hit5, mrr, correct, abstainedUnans, falseAbstain, chars float64
-	var answered int
+	var answered, generated, checked, rejected, fallbacks int
+	reasons := map[string]int{}
 	var latencies []float64
 	enc := json.NewEncoder(io.Discard)
 	if per != nil {
 		enc = json.NewEncoder(per)
 		enc.SetEscapeHTML(false)
 	}
-	for _, q := range questions {
+	for i, q := range questions {
 		res.Questions++
-		t0 := time.Now()
-		a, hits, err := engine.AnswerWithHits(ctx, q.Question)
-		latencies = append(latencies, float64(time.Since(t0).Microseconds())/1000)
+		a, hits, rep, err := outs[i].a, outs[i].hits, outs[i].rep, outs[i].err
+		latencies = append(latencies, outs[i].ms)
 		if err != nil && !errors.Is(err, knowledge.ErrEmptyQuestion) && !errors.Is(err, knowledge.ErrQuestionTooLong) {
 			return res, fmt.Errorf("eval: question %s: %w", q.ID, err)
 		}
-		pq := perQuestion{ID: q.ID, Question: q.Question, Gold: q.Answers, GoldID: q.PassageID, Answer: a.Text, Abstained: a.Abstained || err != nil, Reason: a.Reason}
+		checked += rep.FiguresChecked
+		rejected += rep.FiguresRejected
+		if rep.Generated {
+			generated++
+		}
+		if rep.Fallback != "" {
+			fallbacks++
+			reasons[rep.Fallback]++
+		}
+		pq := perQuestion{ID: q.ID, Question: q.Question, Gold: q.Answers, GoldID: q.PassageID, Answer: a.Text, Abstained: a.Abstained || err != nil, Reason: a.Reason,
+			GeneratedBy: a.Generated, Fallback: rep.Fallback, FiguresRejected: rep.FiguresRejected, Failures: rep.Failures}
 		for _, h := range hits {
 			pq.Retrieved = append(pq.Retrieved, h.Passage.ID)
 		}
@@ -285,6 +369,10 @@ func evaluate(ctx context.Context, engine *knowledge.Engine, docs []knowledge.Do
 	res.AnswerCharsMean = round(div(chars, answered), 1)
 	res.LatencyMsP50 = round(percentile(latencies, 0.50), 3)
 	res.LatencyMsP95 = round(percentile(latencies, 0.95), 3)
+	res.Generated, res.FiguresChecked, res.FiguresRejected, res.Fallbacks = &generated, &checked, &rejected, &fallbacks
+	if len(reasons) > 0 {
+		res.FallbackReasons = reasons
+	}
 	return res, nil
 }
 
@@ -308,4 +396,15 @@ func printEval(w io.Writer, name string, r evalResult) {
 	fmt.Fprintf(w, "  retrieval  hit@1 %.3f  hit@5 %.3f  MRR@10 %.3f\n", r.HitAt1, r.HitAt5, r.MRRAt10)
 	fmt.Fprintf(w, "  answers    accuracy %.3f  false abstain %.3f  abstain on unanswerable %.3f  mean %.0f chars\n", r.AnswerAccuracy, r.FalseAbstainRate, r.AbstainRateUnanswerable, r.AnswerCharsMean)
 	fmt.Fprintf(w, "  speed      p50 %.2f ms  p95 %.2f ms  index built in %.2f s\n", r.LatencyMsP50, r.LatencyMsP95, r.IndexSeconds)
+	if r.LLMModel != "" {
+		fmt.Fprintf(w, "  generated  %d by %s, %d fallbacks %v; figures checked %d, rejected %d\n",
+			deref(r.Generated), r.LLMModel, deref(r.Fallbacks), r.FallbackReasons, deref(r.FiguresChecked), deref(r.FiguresRejected))
+	}
+}
+
+func deref(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
 }

@@ -76,6 +76,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	var cfg config
 	fs := newFlagSet("serve", "Usage: dramabot serve [flags]\n\nRuns the HTTP API and web page, and the Telegram and Discord bots when their tokens are set.\nSIGHUP rebuilds the index from the sources without downtime; SIGTERM shuts down cleanly.", getenv, stderr, &cfg)
 	addServeFlags(fs, &cfg, getenv)
+	addLLMFlags(fs, &cfg.LLM, getenv)
 	var admins stringList
 	fs.Var(&admins, "admin", "an admin as platform:user-id (repeatable; adds to DRAMABOT_ADMINS)")
 	if err := parseFlags(fs, args, &cfg); err != nil {
@@ -96,11 +97,18 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 
 // serve runs until ctx is cancelled or a platform fails for good.
 func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer) error {
+	if _, err := cfg.LLM.client(cfg.secrets.LLMAPIKey); err != nil {
+		return err // before the index is built
+	}
 	lib, err := openLibrary(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	metrics := httpapi.NewMetrics(nil)
+	k, err := answerer(cfg, lib.engine, log, metrics)
+	if err != nil {
+		return err
+	}
 	st := lib.store.Stats()
 	metrics.SetIndex(st.Passages, st.BuiltAt)
 	metrics.SetBuildInfo(version, st.Embedder)
@@ -117,7 +125,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 		return summary, err
 	}
 	core := bot.New(bot.Config{
-		Knowledge: lib.engine, Logger: log, Metrics: metrics, RateLimit: cfg.RateLimit,
+		Knowledge: k, Logger: log, Metrics: metrics, RateLimit: cfg.RateLimit,
 		Admins: cfg.Admins, Reindex: reindex, Version: version,
 	})
 
