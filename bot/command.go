@@ -57,19 +57,31 @@ func isCommandName(s string) bool {
 func StripMention(text, botName string) string {
 	botName = strings.TrimPrefix(botName, "@")
 	if botName == "" {
-		return strings.TrimSpace(text)
+		return strings.Join(strings.Fields(text), " ")
 	}
-	lower := strings.ToLower(text)
-	needle := "@" + strings.ToLower(botName)
+	needle := "@" + botName
 	var b strings.Builder
 	for {
-		i := strings.Index(lower, needle)
+		i := indexFold(text, needle)
 		if i < 0 {
 			b.WriteString(text)
 			break
 		}
 		b.WriteString(text[:i])
-		text, lower = text[i+len(needle):], lower[i+len(needle):]
+		text = text[i+len(needle):]
 	}
 	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// indexFold is strings.Index ignoring case, with offsets into s itself:
+// searching a lower-cased copy gives offsets that do not fit s, because
+// lower-casing changes byte lengths ("Ⱥ" grows from 2 to 3 bytes, "İ"
+// shrinks to 1).
+func indexFold(s, substr string) int {
+	for i := 0; i+len(substr) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(substr)], substr) {
+			return i
+		}
+	}
+	return -1
 }
