@@ -152,8 +152,10 @@ func (b *Bot) route(m *models.Message) (incoming, bool) {
 		return incoming{}, false
 	}
 	if cmd, ok := bot.ParseCommand(m.Text); ok {
-		if !cmd.For(name) {
-			return incoming{}, false // /cmd@OtherBot
+		if !cmd.For(name) && !private {
+			// /cmd@OtherBot in a group. A private chat holds no other bot:
+			// answering beats ignoring the user.
+			return incoming{}, false
 		}
 		if !knownCommands[cmd.Name] && !private && cmd.Target == "" {
 			return incoming{}, false // probably another bot's command
