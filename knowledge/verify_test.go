@@ -83,3 +83,37 @@ func TestSameFigure(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCheckDraft: any reply is read without a panic, and every figure that
+// passes is verbatim in a passage its sentence cites, with the same value.
+func FuzzCheckDraft(f *testing.F) {
+	passages := []Hit{
+		{Passage: Passage{ID: "a", Text: "Mini series generated 647,000 jobs in just four years, expanding nearly 185-fold."}},
+		{Passage: Passage{ID: "b", Text: "短剧行业四年间带动了64.7万个就业岗位，市场规模达到505亿元。"}},
+	}
+	for _, s := range []string{
+		"Mini series created 647,000 jobs [1].", "短剧带动了64.7万个岗位【2】。", "It grew 185% [1-2]. [3]",
+		"[1] [2]", "1. **647,000** [1]\n2. 505亿元 [2]", "Jobs: 64.7万 [1, 2, 999]", "[1-999999]", "",
+	} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, reply string, cjk bool) {
+		d := checkDraft(reply, passages, cjk)
+		if d.rejected > d.checked {
+			t.Errorf("%d rejected of %d checked", d.rejected, d.checked)
+		}
+		for _, s := range d.sentences {
+			if len(s.cites) == 0 {
+				t.Errorf("kept sentence %q cites nothing", s.raw)
+			}
+			for _, fig := range s.figures {
+				p := passages[fig.passage].Passage.Text
+				if !containsInt(s.cites, fig.passage+1) || p[fig.span.Start:fig.span.End] != fig.span.Text {
+					t.Errorf("figure %+v not verbatim in a cited passage", fig)
+				}
+			}
+			_ = renumberMarkers(s.raw, func(n int) int { return n })
+		}
+	})
+}
