@@ -3,6 +3,7 @@ package store
 import (
 	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 
@@ -193,11 +194,22 @@ func (lx *lexicon) search(terms []string, k int) []scored {
 	}
 	acc := (*accp)[:n]
 	var touched []int32
-	qtf := map[string]float64{}
-	for _, t := range terms {
-		qtf[t]++
+	// Distinct terms in query order: float32 sums depend on the order of
+	// their terms, and a map's order would make scores vary from run to run.
+	type queryTerm struct {
+		text string
+		n    float64
 	}
-	for t, q := range qtf {
+	var qtf []queryTerm
+	for _, t := range terms {
+		if i := slices.IndexFunc(qtf, func(q queryTerm) bool { return q.text == t }); i >= 0 {
+			qtf[i].n++
+			continue
+		}
+		qtf = append(qtf, queryTerm{t, 1})
+	}
+	for _, qt := range qtf {
+		t, q := qt.text, qt.n
 		id, ok := lx.Terms[t]
 		if !ok {
 			continue

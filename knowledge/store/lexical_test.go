@@ -14,7 +14,7 @@ import (
 // passages than one batch holds, English and Chinese.
 func TestBuildLexiconMatchesReference(t *testing.T) {
 	var texts []string
-	for _, d := range synth.Docs(lexBatch*2 + 77) {
+	for _, d := range synth.Docs(lexBatch + 77) {
 		for _, p := range d.Passages {
 			texts = append(texts, p.Text)
 		}

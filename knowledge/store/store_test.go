@@ -16,6 +16,7 @@ import (
 	"dramabot/knowledge"
 	"dramabot/knowledge/embed"
 	"dramabot/knowledge/store"
+	"dramabot/knowledge/store/internal/synth"
 )
 
 func TestOpenRefusesNoEmbedder(t *testing.T) {
@@ -699,4 +700,30 @@ func withTrailer(magic, body []byte, n1, n2 int) []byte {
 	out = binary.LittleEndian.AppendUint64(out, uint64(n2))
 	out = binary.LittleEndian.AppendUint32(out, crc32.Checksum(body, crc32.MakeTable(crc32.Castagnoli)))
 	return append(out, "END."...)
+}
+
+// TestSearchIsDeterministic: the same query on the same index gives the
+// same hits with bit-identical scores, every time (no map-order sums).
+func TestSearchIsDeterministic(t *testing.T) {
+	docs := append(seedDocs(), synth.Docs(300)...)
+	st := openStore(t, "", newCounting().embedder())
+	mustSync(t, st, docs)
+	var queries []string
+	for _, q := range synth.Questions(docs[2:], 20) {
+		queries = append(queries, q.Text)
+	}
+	queries = append(queries, "How many jobs has the mini series boom created? market growth yuan 2024 creators platforms",
+		"红果短剧的月活跃用户有多少？市场规模 微短剧 同比增长 行业第一")
+	for _, q := range queries {
+		first := search(t, st, q, 10)
+		for range 30 {
+			again := search(t, st, q, 10)
+			for i := range first.Hits {
+				a, b := first.Hits[i], again.Hits[i]
+				if a.Passage.ID != b.Passage.ID || math.Float64bits(a.Score) != math.Float64bits(b.Score) || math.Float64bits(a.Lexical) != math.Float64bits(b.Lexical) {
+					t.Fatalf("%q hit %d: %s %v, then %s %v", q, i, a.Passage.ID, a.Score, b.Passage.ID, b.Score)
+				}
+			}
+		}
+	}
 }
