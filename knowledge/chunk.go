@@ -216,10 +216,11 @@ func isMarkdownHeading(line string) bool {
 func ChunkDocument(src Source, body string, withTitle bool) []Passage {
 	var out []Passage
 	if withTitle && strings.TrimSpace(src.Title) != "" {
-		text := strings.TrimSpace(src.Title)
+		text := clip(strings.TrimSpace(src.Title), maxTitleRunes)
 		if b := Byline(src); b != "" {
 			text += "\n" + b
 		}
+		text = strings.TrimSpace(clip(text, MaxPassageRunes)) // a runaway publisher or editor
 		out = append(out, Passage{ID: src.ID + "#0", SourceID: src.ID, Ordinal: 0, Text: text})
 	}
 	n := 0
@@ -233,6 +234,24 @@ func ChunkDocument(src Source, body string, withTitle bool) []Passage {
 		}
 	}
 	return out
+}
+
+// maxTitleRunes bounds the title in a document's title passage: answers
+// quote passages whole, and a runaway title (a 100k-character front matter
+// line) made a 100k-character answer.
+const maxTitleRunes = 300
+
+// clip cuts s to at most n runes, at a word boundary where there is one,
+// and marks the cut.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	cut := string([]rune(s)[:n-1])
+	if i := strings.LastIndexByte(cut, ' '); i > len(cut)/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimSpace(cut) + "…"
 }
 
 // Byline renders the source's publisher, editor and date as one line.
@@ -290,7 +309,11 @@ func SplitLong(text string, max int) []string {
 // spaces, then anywhere, into spans of at most max runes.
 func cutSpan(text string, sp Span, max int) []Span {
 	var out []Span
-	for utf8.RuneCountInString(text[sp.Start:sp.End]) > max {
+	// Counted once and kept up to date: recounting the rest of the span at
+	// every cut made a long line quadratic (a 4 MB line took 7 s, a 64 MB
+	// file would take half an hour).
+	remaining := utf8.RuneCountInString(text[sp.Start:sp.End])
+	for remaining > max {
 		// Byte offset just after the max-th rune.
 		limit := sp.Start
 		for i := 0; i < max; i++ {
@@ -317,7 +340,9 @@ func cutSpan(text string, sp Span, max int) []Span {
 		if s, e := trimSpan(text, sp.Start, cut); e > s {
 			out = append(out, Span{s, e})
 		}
-		sp.Start, _ = trimSpan(text, cut, sp.End)
+		next, _ := trimSpan(text, cut, sp.End)
+		remaining -= utf8.RuneCountInString(text[sp.Start:next])
+		sp.Start = next
 	}
 	if sp.End > sp.Start {
 		out = append(out, sp)
