@@ -418,9 +418,10 @@ func typeMatch(want AnswerType, sig sentenceSignals) bool {
 // not thresholds it compares with ("more than 140 million", "超过2万").
 func questionNumbers(q string) []string {
 	var out []string
-	lower := strings.ToLower(Fold(q))
 	for _, f := range ExtractFigures(q) {
-		before := strings.TrimRight(lower[:f.Start], " $¥￥")
+		// Fold and lower only the text before the figure: both change byte
+		// lengths ("９" becomes "9"), so f.Start is an offset into q alone.
+		before := strings.TrimRight(strings.ToLower(Fold(q[:f.Start])), " $¥￥")
 		if comparison.MatchString(before) {
 			continue
 		}
