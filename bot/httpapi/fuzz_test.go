@@ -26,7 +26,7 @@ func (fuzzEngine) Figures(_ context.Context, topic string) (knowledge.Answer, er
 	return knowledgetest.Sample(topic), nil
 }
 func (fuzzEngine) Sources() []knowledge.SourceStat { return knowledgetest.SampleSources() }
-func (fuzzEngine) About() knowledge.About           { return knowledge.About{Sources: 1, Passages: 9} }
+func (fuzzEngine) About() knowledge.About          { return knowledge.About{Sources: 1, Passages: 9} }
 
 // FuzzAskRequest: whatever the body of POST /v1/ask, the answer is JSON
 // with the right status: 200 and an answer for a usable question, 400 or
