@@ -26,12 +26,12 @@ func fuzzAnswer(question, text, title, url, quote, label string, n uint8, abstai
 }
 
 // fuzzLinkRE matches the masked links dramabot writes around source titles.
-var fuzzLinkRE = regexp.MustCompile(`\[((?:\\.|[^\\\]])*)\]\(https?://[^()\s<>]*\)`)
+var fuzzLinkRE = regexp.MustCompile(`(^|[^\\])\[((?:\\.|[^\\\]])*)\]\(https?://[^()\s<>]*\)`)
 
 // fuzzUnescaped returns the first Markdown character of s that is not
 // escaped (dramabot's own links aside), or 0.
 func fuzzUnescaped(s string) rune {
-	s = fuzzLinkRE.ReplaceAllString(s, "$1")
+	s = fuzzLinkRE.ReplaceAllString(s, "$1$2")
 	lineStart, escaped := true, false
 	for _, r := range s {
 		switch {
