@@ -3,11 +3,8 @@ package knowledge
 import (
 	"context"
 	"fmt"
-	"math"
-	"os"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -20,13 +17,11 @@ type Retriever interface {
 	Passages(limit int) []Hit
 }
 
-// Answer limits.
+// Answer limits: an answer quotes at most two sentences, in at most 400
+// characters with its citation markers.
 const (
 	MaxAnswerSentences = 2
 	MaxAnswerRunes     = 400
-	// answerBudget is the length the second sentence must fit in; it keeps
-	// answers short to read on a phone.
-	answerBudget = 400
 )
 
 // EngineOptions configure an Engine.
@@ -76,21 +71,6 @@ func (e *Engine) About() About {
 	return ab
 }
 
-// candidate is a sentence that might answer the question.
-type candidate struct {
-	hit      int // index into the hits
-	span     Span
-	text     string
-	order    int // sentence number within its passage
-	terms    map[string]bool
-	seq      []string
-	anaphor  bool // starts with a pronoun that points back ("It", "This", "他")
-	feats    [numFeatures]float64
-	coverage float64
-	score    float64
-	sig      sentenceSignals
-}
-
 // SearchDepth is how many passages a question retrieves: enough for the
 // answer, the related list and evaluation's MRR@10.
 const SearchDepth = 10
@@ -122,115 +102,10 @@ func (e *Engine) AnswerWithHits(ctx context.Context, question string) (Answer, [
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
-// questionTerms weighs each distinct question term by its IDF; terms the
-// index has never seen weigh as much as the rarest ones.
-type questionTerms struct {
-	weight map[string]float64
-	total  float64
-	kinds  map[string]TermKind
-}
-
-func newQuestionTerms(q string, ret Retrieval) questionTerms {
-	qt := questionTerms{weight: map[string]float64{}, kinds: map[string]TermKind{}}
-	maxIDF := ret.MaxIDF
-	if maxIDF <= 0 {
-		maxIDF = 1
-	}
-	for _, t := range QueryTerms(q) {
-		if _, ok := qt.weight[t.Text]; ok {
-			continue
-		}
-		w, ok := ret.IDF[t.Text]
-		if !ok {
-			w = maxIDF
-		}
-		if t.Kind == TermCJK {
-			w *= xuni // single characters say less than bigrams
-		}
-		qt.weight[t.Text] = w
-		qt.kinds[t.Text] = t.Kind
-		qt.total += w
-	}
-	return qt
-}
-
-// coverage is the IDF-weighted share of question terms found in terms. A
-// word matches partly when one stem is a prefix of the other ("grow" and
-// "growth"), which Porter's stemmer leaves apart.
-func (qt questionTerms) coverage(terms map[string]bool) float64 {
-	return qt.coverageExcept(terms, nil)
-}
-
-// countShare is the unweighted share of question terms found in terms.
-func (qt questionTerms) countShare(terms map[string]bool) float64 {
-	if len(qt.weight) == 0 {
-		return 0
-	}
-	n := 0
-	for t := range qt.weight {
-		if terms[t] {
-			n++
-		}
-	}
-	return float64(n) / float64(len(qt.weight))
-}
-
-// coverageExcept is coverage counting only the terms not in seen, for
-// choosing a second sentence that adds what the first lacks.
-func (qt questionTerms) coverageExcept(terms, seen map[string]bool) float64 {
-	return qt.coverageTopic(terms, seen, nil)
-}
-
-// topicWeight is how much a question term that names the topic of a
-// source (a word of its title) counts when judging one of its sentences:
-// the whole source is about it, and later sentences often leave it out
-// ("罗保铭，天津人。…1992年4月，任…").
-var topicWeight = envF("XTOPIC", 0.5)
-
-// coverageTopic is coverageExcept with the terms in topic discounted.
-func (qt questionTerms) coverageTopic(terms, seen, topic map[string]bool) float64 {
-	if qt.total == 0 {
-		return 0
-	}
-	var got, total float64
-	for t, w := range qt.weight {
-		if topic[t] {
-			w *= topicWeight
-		}
-		total += w
-		if seen[t] {
-			continue
-		}
-		if terms[t] {
-			got += w
-		} else if qt.kinds[t] == TermWord && len(t) >= 4 && prefixMatch(t, terms) {
-			got += 0.7 * w
-		}
-	}
-	if total == 0 {
-		return 0
-	}
-	return got / total
-}
-
-func prefixMatch(t string, terms map[string]bool) bool {
-	for u := range terms {
-		if len(u) < 4 || u == t {
-			continue
-		}
-		if strings.HasPrefix(u, t) || strings.HasPrefix(t, u) {
-			return true
-		}
-	}
-	return false
-}
-
-// Abstention thresholds: a passage must hold at least this share of the
-// question's weighted terms to be quoted.
-var (
-	minPassageCoverage  = envF("XMINP", 0.2)
-	minSentenceCoverage = envF("XMINS", 0)
-)
+// minPassageCoverage: the passage a first sentence comes from must hold
+// at least this share of the question's weighted terms; below it the
+// sources do not answer the question.
+const minPassageCoverage = 0.2
 
 // compose answers from the retrieved passages. It returns the passages
 // reranked by the evidence their best sentence gives.
@@ -243,6 +118,11 @@ func (e *Engine) compose(q string, ret Retrieval) (Answer, []Hit) {
 	qt := newQuestionTerms(q, ret)
 	want := AskedFor(q)
 	qNumbers := questionNumbers(q)
+	qSeq := seqTerms(QueryTerms(q))
+	lang := 0
+	if strings.ContainsFunc(q, IsCJK) {
+		lang = 1
+	}
 
 	top := min(len(hits), e.opts.TopK)
 	best := hits[0].Score
@@ -251,82 +131,41 @@ func (e *Engine) compose(q string, ret Retrieval) (Answer, []Hit) {
 	}
 	var cands []candidate
 	passageCov := make([]float64, top)
-	qSeq := seqTerms(QueryTerms(q))
 	for h := 0; h < top; h++ {
 		text := hits[h].Passage.Text
 		pterms := termSet(embedTextOf(hits[h].Passage))
-		passageCov[h] = qt.coverage(pterms)
+		passageCov[h] = qt.coverage(pterms, nil, nil)
 		if missingNumber(qNumbers, pterms) {
 			continue
 		}
+		topic := termSet(hits[h].Source.Title)
 		for i, sp := range SentenceSpans(text) {
 			st := text[sp.Start:sp.End]
 			ts := Tokenize(st, false)
-			terms := make(map[string]bool, len(ts))
+			c := candidate{hit: h, span: sp, text: st, order: i, terms: make(map[string]bool, len(ts)), seq: seqTerms(ts), sig: signals(st, q)}
 			for _, t := range ts {
-				terms[t.Text] = true
+				c.terms[t.Text] = true
 			}
-			cands = append(cands, candidate{hit: h, span: sp, text: st, order: i, terms: terms, seq: seqTerms(ts), sig: signals(st, q), anaphor: startsWithAnaphor(st)})
-		}
-	}
-	// Within the candidates, a question term found in most sentences (the
-	// subject of the passage) says little about which sentence answers;
-	// weigh terms by how few sentences hold them as well as by IDF.
-	local := qt.localized(cands)
-	topics := make([]map[string]bool, top)
-	for h := range topics {
-		topics[h] = termSet(hits[h].Source.Title)
-	}
-	for i := range cands {
-		c := &cands[i]
-		c.coverage = qt.coverage(c.terms)
-		if xctx > 0 && c.anaphor && i > 0 && cands[i-1].hit == c.hit {
-			// "This was crushed by British troops": the sentence is about
-			// what the previous one names, so it is judged with it.
-			c.coverage = qt.coverage(union(c.terms, cands[i-1].terms))
-		}
-		f := &c.feats
-		f[fCoverage] = qt.coverageTopic(c.terms, nil, topics[c.hit])
-		f[fLocal] = local.coverage(c.terms)
-		f[fNumbers] = numberShare(qNumbers, c.terms)
-		if xctx > 0 && c.anaphor && i > 0 && cands[i-1].hit == c.hit {
-			f[fLocal] = local.coverage(union(c.terms, cands[i-1].terms))
-		}
-		f[fPassage] = passageCov[c.hit]
-		f[fRetrieval] = hits[c.hit].Score / best
-		if c.hit == 0 {
-			f[fTopPassage] = 1
-		}
-		if want != AskOther {
+			c.coverage = qt.coverage(c.terms, nil, nil)
+			f := &c.feats
+			f[fCoverage] = qt.coverage(c.terms, nil, topic)
+			f[fPassage] = passageCov[h]
+			f[fRetrieval] = hits[h].Score / best
 			if typeMatch(want, c.sig) {
 				f[fTypeMatch] = 1
-			} else {
-				f[fTypeMismatch] = 1
 			}
-		}
-		f[fPairs] = pairShare(qSeq, c.seq)
-		f[fRun] = longestRun(qSeq, c.seq)
-		f[fLength] = logLength(c.text)
-		if c.order == 0 {
-			f[fFirstInPass] = 1
-		}
-		if c.sig.name {
-			f[fName] = 1
-		}
-		f[fCount] = qt.countShare(c.terms)
-	}
-	for i := range cands {
-		c := &cands[i]
-		for _, j := range []int{i - 1, i + 1} {
-			if j >= 0 && j < len(cands) && cands[j].hit == c.hit {
-				c.feats[fNeighbor] = max(c.feats[fNeighbor], cands[j].coverage)
+			f[fPairs] = pairShare(qSeq, c.seq)
+			if i == 0 {
+				f[fFirst] = 1
 			}
-		}
-		for k, w := range featureWeights {
-			c.score += w * c.feats[k]
+			f[fCount] = qt.countShare(c.terms)
+			f[fNumbers] = numberShare(qNumbers, c.terms)
+			for k, w := range featureWeights[lang] {
+				c.score += w * f[k]
+			}
+			cands = append(cands, c)
 		}
 	}
-	dumpFeatures(q, cands)
 	hits, passageCov = rerank(hits, top, cands, passageCov)
 	if len(cands) == 0 {
 		return abstain(ans, q, hits, "the passages do not hold the figures the question names", e.opts.Related), hits
@@ -335,17 +174,17 @@ func (e *Engine) compose(q string, ret Retrieval) (Answer, []Hit) {
 	first := cands[0]
 	if (want == AskNumber || want == AskDate) && !typeMatch(want, first.sig) {
 		// A figure or a date was asked for: prefer the best sentence that
-		// has one if it is nearly as good. When no relevant sentence holds
+		// has one if it is nearly as good. When no relevant passage holds
 		// a figure at all, the sources lack it.
 		anyFigure := false
 		for _, c := range cands {
 			if !typeMatch(want, c.sig) {
 				continue
 			}
-			if c.coverage >= minSentenceCoverage && passageCov[c.hit] >= minPassageCoverage {
+			if passageCov[c.hit] >= minPassageCoverage {
 				anyFigure = true
 			}
-			if c.score >= first.score-xdelta {
+			if c.score >= first.score-typedSwitchMargin {
 				first = c
 				break
 			}
@@ -354,64 +193,21 @@ func (e *Engine) compose(q string, ret Retrieval) (Answer, []Hit) {
 			return abstain(ans, q, hits, "no passage holds the figure asked for", e.opts.Related), hits
 		}
 	}
-	if passageCov[first.hit] < minPassageCoverage || first.coverage < minSentenceCoverage {
+	if passageCov[first.hit] < minPassageCoverage {
 		return abstain(ans, q, hits, fmt.Sprintf("low relevance (passage coverage %.2f, sentence %.2f)", passageCov[first.hit], first.coverage), e.opts.Related), hits
 	}
 	chosen := []candidate{first}
-	if second, ok := pickSecond(qt, want, cands, first); ok {
-		chosen = append(chosen, second)
+	if wantsSecond(want, first) {
+		if second, ok := pickSecond(qt, want, cands, first); ok {
+			chosen = append(chosen, second)
+		}
+	}
+	if utf8.RuneCountInString(first.text) > answerBudget {
+		// One sentence longer than an answer may be (a long list or table
+		// row): quote the part that matches the question.
+		chosen[0].text = clipQuote(first.text, qt, answerBudget)
 	}
 	return e.render(ans, hits, chosen), hits
-}
-
-// pickSecond chooses a sentence to quote after the first: the one that adds
-// most of what the first lacks (question terms it does not cover), with a
-// bonus for continuing the first in the same passage, if it fits the
-// length budget.
-func pickSecond(qt questionTerms, want AnswerType, cands []candidate, first candidate) (candidate, bool) {
-	budget := int(xbudget) - utf8.RuneCountInString(first.text)
-	var best candidate
-	bestScore := 0.0
-	found := false
-	for _, c := range cands {
-		if c.hit == first.hit && c.order == first.order {
-			continue
-		}
-		if utf8.RuneCountInString(c.text) > budget {
-			continue
-		}
-		s := xw5*c.score + qt.coverageExcept(c.terms, first.terms)
-		if c.hit == first.hit && (c.order == first.order+1 || c.order == first.order-1) {
-			s += xw6
-		}
-		if c.hit == first.hit && (c.order == first.order-1 && first.anaphor || c.order == first.order+1 && c.anaphor) {
-			s += xana // the two sentences read as one
-		}
-		if c.hit != first.hit {
-			s -= xw7
-		}
-		if want == AskDate && c.hit == first.hit && c.order == 0 && first.order > 0 && isTableRow(first.text) {
-			// Which year? A table row says it only with the header row
-			// that names the columns ("| 2019 | 2018").
-			s += tableHeaderBonus
-		}
-		if !found || s > bestScore {
-			best, bestScore, found = c, s, true
-		}
-	}
-	return best, found
-}
-
-func typeMatch(want AnswerType, sig sentenceSignals) bool {
-	switch want {
-	case AskNumber:
-		return sig.number
-	case AskDate:
-		return sig.date
-	case AskPerson, AskPlace:
-		return sig.name
-	}
-	return false
 }
 
 // questionNumbers returns the numbers a question names ("in 2023"), but
@@ -436,16 +232,16 @@ func questionNumbers(q string) []string {
 
 var comparison = regexp.MustCompile(`(more than|less than|fewer than|greater than|larger than|smaller than|higher than|lower than|over|under|above|below|exceed|exceeds|exceeded|exceeding|at least|at most|up to|beyond|than|超过|超過|大于|大於|小于|小於|高于|高於|低于|低於|不到|以上|以下|至少|多于|多於|少于|少於)\s*$`)
 
-// missingNumber reports whether a number the question names is absent
-// from the passage: a question about 2023 is not answered by a passage
-// about 2025.
+// missingNumber reports whether a question that names numbers finds none
+// of them in the passage: a question about 2023 is not answered by a
+// passage about 2025. One is enough ("1973-1974" against "1973–74").
 func missingNumber(nums []string, terms map[string]bool) bool {
 	for _, n := range nums {
-		if !terms[n] {
-			return true
+		if terms[n] {
+			return false
 		}
 	}
-	return false
+	return len(nums) > 0
 }
 
 func embedTextOf(p Passage) string {
@@ -475,7 +271,7 @@ func (e *Engine) render(ans Answer, hits []Hit, chosen []candidate) Answer {
 		}
 		ans.Sentences = append(ans.Sentences, Sentence{Text: c.text, Citation: n})
 		passage := hits[c.hit].Passage.Text
-		if i+1 < len(chosen) && chosen[i+1].hit == c.hit && chosen[i+1].order == c.order+1 {
+		if i+1 < len(chosen) && chosen[i+1].hit == c.hit && chosen[i+1].order == c.order+1 && c.text == passage[c.span.Start:c.span.End] {
 			// Adjacent sentences of one passage are quoted as one span,
 			// exactly as written, under one marker.
 			next := chosen[i+1]
@@ -545,140 +341,44 @@ func termSet(text string) map[string]bool {
 	return m
 }
 
-// localized returns the question terms reweighted by inverse sentence
-// frequency over the candidates.
-func (qt questionTerms) localized(cands []candidate) questionTerms {
-	n := float64(len(cands))
-	out := questionTerms{weight: make(map[string]float64, len(qt.weight)), kinds: qt.kinds}
-	for t, w := range qt.weight {
-		sf := 0.0
-		for _, c := range cands {
-			if c.terms[t] {
-				sf++
+// clipQuote cuts an over-long sentence to at most limit runes: the run of
+// clauses that holds the most question weight, marked with ellipses where
+// it was cut. What remains is verbatim.
+func clipQuote(text string, qt questionTerms, limit int) string {
+	limit -= 2 // room for the ellipses
+	var starts []int
+	for i, r := range text {
+		if i > 0 && strings.ContainsRune("，,；;、：: |", r) {
+			starts = append(starts, i+utf8.RuneLen(r))
+		}
+	}
+	starts = append([]int{0}, starts...)
+	bestStart, bestEnd, bestScore := 0, 0, -1.0
+	for _, st := range starts {
+		end := st
+		n := 0
+		for end < len(text) && n < limit {
+			_, size := utf8.DecodeRuneInString(text[end:])
+			end += size
+			n++
+		}
+		if end < len(text) {
+			// End at the last clause or word boundary inside the window.
+			if cut := strings.LastIndexAny(text[st:end], "，,；;、 "); cut > (end-st)/2 {
+				end = st + cut
 			}
 		}
-		f := 1.0
-		if sf > 0 && n > 1 {
-			f = math.Log(1+n/sf) / math.Log(1+n)
+		score := qt.coverage(termSet(text[st:end]), nil, nil)
+		if score > bestScore {
+			bestStart, bestEnd, bestScore = st, end, score
 		}
-		f = 1 - xisf + xisf*f
-		out.weight[t] = w * f
-		out.total += w * f
+	}
+	out := strings.TrimSpace(text[bestStart:bestEnd])
+	if bestStart > 0 {
+		out = "…" + out
+	}
+	if bestEnd < len(text) {
+		out += "…"
 	}
 	return out
 }
-
-var (
-	xw1     = envF("XW1", 0.55)
-	xw2     = envF("XW2", 0.25)
-	xw3     = envF("XW3", 0.20)
-	xw4     = envF("XW4", 0.12)
-	xw5     = envF("XW5", 0.5)
-	xw6     = envF("XW6", 0.15)
-	xw7     = envF("XW7", 0.2)
-	xisf    = envF("XISF", 0)
-	xbudget = envF("XBUDGET", 360)
-	xdelta  = envF("XDELTA", 0.1)
-	xana    = envF("XANA", 0)
-	xctx    = envF("XCTX", 0)
-	xuni    = envF("XUNI", 0.5)
-)
-
-func envF(k string, d float64) float64 {
-	if v, err := strconv.ParseFloat(os.Getenv(k), 64); err == nil {
-		return v
-	}
-	return d
-}
-
-func union(a, b map[string]bool) map[string]bool {
-	m := make(map[string]bool, len(a)+len(b))
-	for t := range a {
-		m[t] = true
-	}
-	for t := range b {
-		m[t] = true
-	}
-	return m
-}
-
-// anaphors are words that, opening a sentence, refer to something named
-// before it.
-var anaphors = map[string]bool{
-	"it": true, "its": true, "this": true, "these": true, "that": true, "those": true, "he": true, "she": true,
-	"they": true, "his": true, "her": true, "their": true, "such": true, "there": true, "here": true, "both": true,
-	"however": true, "thus": true, "therefore": true, "also": true, "then": true, "later": true, "the latter": true,
-}
-
-func startsWithAnaphor(s string) bool {
-	s = strings.TrimLeft(s, "\"'“‘(「『 ")
-	if r, _ := utf8.DecodeRuneInString(s); IsCJK(r) {
-		return strings.HasPrefix(s, "他") || strings.HasPrefix(s, "她") || strings.HasPrefix(s, "它") ||
-			strings.HasPrefix(s, "其") || strings.HasPrefix(s, "这") || strings.HasPrefix(s, "這") ||
-			strings.HasPrefix(s, "此") || strings.HasPrefix(s, "该") || strings.HasPrefix(s, "該") ||
-			strings.HasPrefix(s, "但") || strings.HasPrefix(s, "因此") || strings.HasPrefix(s, "后来") || strings.HasPrefix(s, "後來")
-	}
-	end := strings.IndexFunc(s, func(r rune) bool { return !unicode.IsLetter(r) })
-	if end < 0 {
-		end = len(s)
-	}
-	return anaphors[strings.ToLower(s[:end])]
-}
-
-// numberShare is the share of the question's numbers found in terms.
-func numberShare(nums []string, terms map[string]bool) float64 {
-	if len(nums) == 0 {
-		return 0
-	}
-	n := 0
-	for _, x := range nums {
-		if terms[x] {
-			n++
-		}
-	}
-	return float64(n) / float64(len(nums))
-}
-
-// rerankWeight is how much a passage's best sentence counts, against its
-// retrieval score, when ordering the passages: a passage with a sentence
-// that matches the question closely is the better source.
-var rerankWeight = envF("XRERANK", 0.5)
-
-// rerank reorders the first top hits by retrieval score and best sentence
-// score, and renumbers the candidates' passages to match.
-func rerank(hits []Hit, top int, cands []candidate, passageCov []float64) ([]Hit, []float64) {
-	if rerankWeight == 0 || top < 2 {
-		return hits, passageCov
-	}
-	best := make([]float64, top)
-	for _, c := range cands {
-		best[c.hit] = max(best[c.hit], c.score)
-	}
-	maxScore := hits[0].Score
-	if maxScore <= 0 {
-		maxScore = 1
-	}
-	order := make([]int, top)
-	for i := range order {
-		order[i] = i
-	}
-	key := func(h int) float64 { return (1-rerankWeight)*hits[h].Score/maxScore + rerankWeight*best[h] }
-	sort.SliceStable(order, func(a, b int) bool { return key(order[a]) > key(order[b]) })
-	pos := make([]int, top)
-	out := make([]Hit, len(hits))
-	cov := make([]float64, top)
-	for newPos, old := range order {
-		pos[old] = newPos
-		out[newPos] = hits[old]
-		cov[newPos] = passageCov[old]
-	}
-	copy(out[top:], hits[top:])
-	for i := range cands {
-		cands[i].hit = pos[cands[i].hit]
-	}
-	return out, cov
-}
-
-const tableHeaderBonus = 1.0
-
-func isTableRow(s string) bool { return strings.Count(s, "|") >= 2 }

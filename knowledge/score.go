@@ -1,0 +1,296 @@
+package knowledge
+
+import (
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// How sentences are scored to choose the answer. Every weight here was
+// measured with `dramabot eval` on the development sets in shared/eval
+// (SQuAD, CMRC 2018, DRCD, TAT-QA and seed-dev); the held-out sets were
+// only used to report.
+
+// questionTerms weighs each distinct question term by its IDF; terms the
+// index has never seen weigh as much as the rarest ones, so a question about
+// something absent from the sources covers little of itself.
+type questionTerms struct {
+	weight map[string]float64
+	kinds  map[string]TermKind
+}
+
+// cjkCharWeight scales single CJK characters against bigrams, which say
+// more.
+const cjkCharWeight = 0.5
+
+func newQuestionTerms(q string, ret Retrieval) questionTerms {
+	qt := questionTerms{weight: map[string]float64{}, kinds: map[string]TermKind{}}
+	maxIDF := ret.MaxIDF
+	if maxIDF <= 0 {
+		maxIDF = 1
+	}
+	for _, t := range QueryTerms(q) {
+		if _, ok := qt.weight[t.Text]; ok {
+			continue
+		}
+		w, ok := ret.IDF[t.Text]
+		if !ok {
+			w = maxIDF
+		}
+		if t.Kind == TermCJK {
+			w *= cjkCharWeight
+		}
+		qt.weight[t.Text] = w
+		qt.kinds[t.Text] = t.Kind
+	}
+	return qt
+}
+
+// topicWeight is how much a question term that names the topic of a
+// source (a word of its title) counts when judging one of its sentences:
+// the whole source is about it, and later sentences often leave it out
+// ("罗保铭，天津人。…1992年4月，任…").
+const topicWeight = 0.5
+
+// prefixCredit is the partial credit for a word whose stem is a prefix of
+// a sentence word's stem or the reverse ("grow" and "growth"), which
+// Porter's stemmer leaves apart.
+const prefixCredit = 0.7
+
+// coverage is the IDF-weighted share of question terms found in terms,
+// leaving out those in seen and discounting those in topic.
+func (qt questionTerms) coverage(terms, seen, topic map[string]bool) float64 {
+	var got, total float64
+	for t, w := range qt.weight {
+		if topic[t] {
+			w *= topicWeight
+		}
+		total += w
+		if seen[t] {
+			continue
+		}
+		if terms[t] {
+			got += w
+		} else if qt.kinds[t] == TermWord && len(t) >= 4 && prefixMatch(t, terms) {
+			got += prefixCredit * w
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	return got / total
+}
+
+func prefixMatch(t string, terms map[string]bool) bool {
+	for u := range terms {
+		if len(u) >= 4 && u != t && (strings.HasPrefix(u, t) || strings.HasPrefix(t, u)) {
+			return true
+		}
+	}
+	return false
+}
+
+// countShare is the unweighted share of question terms found in terms.
+func (qt questionTerms) countShare(terms map[string]bool) float64 {
+	if len(qt.weight) == 0 {
+		return 0
+	}
+	n := 0
+	for t := range qt.weight {
+		if terms[t] {
+			n++
+		}
+	}
+	return float64(n) / float64(len(qt.weight))
+}
+
+// Features of a candidate sentence. Its score is their weighted sum.
+const (
+	fCoverage  = iota // IDF-weighted share of question terms (topic discounted)
+	fPassage          // share of question terms in the whole passage
+	fRetrieval        // the passage's retrieval score relative to the best
+	fTypeMatch        // it holds the kind of answer asked (number, date, name)
+	fPairs            // share of adjacent question term pairs it keeps adjacent
+	fFirst            // it is its passage's first sentence
+	fCount            // unweighted share of question terms it holds
+	fNumbers          // share of the question's numbers it holds
+	numFeatures
+)
+
+// featureWeights for questions in Latin script (0) and in CJK script (1):
+// Chinese encyclopedia passages name their subject in the first sentence
+// and leave it out after, and Chinese questions reuse the passage's
+// characters more literally; English questions reuse its word order.
+var featureWeights = [2][numFeatures]float64{
+	{fCoverage: 0.55, fPassage: 0.25, fRetrieval: 0.20, fTypeMatch: 0.12, fNumbers: 0.2, fPairs: 0.2},
+	{fCoverage: 0.55, fPassage: 0.25, fRetrieval: 0.20, fTypeMatch: 0.12, fNumbers: 0.2, fFirst: 0.05, fCount: 0.2},
+}
+
+// candidate is a sentence that might answer the question.
+type candidate struct {
+	hit      int // index into the hits
+	span     Span
+	text     string
+	order    int // sentence number within its passage
+	terms    map[string]bool
+	seq      []string
+	sig      sentenceSignals
+	coverage float64 // plain IDF-weighted coverage, for abstaining
+	feats    [numFeatures]float64
+	score    float64
+}
+
+// seqTerms returns the ordered terms used for phrase matching: words,
+// numbers and single CJK characters (bigrams are implied by adjacency).
+func seqTerms(ts []Term) []string {
+	out := make([]string, 0, len(ts))
+	for _, t := range ts {
+		if t.Kind != TermBigram {
+			out = append(out, t.Text)
+		}
+	}
+	return out
+}
+
+// pairShare is the share of adjacent pairs of q that appear adjacent in s.
+func pairShare(q, s []string) float64 {
+	if len(q) < 2 {
+		return 0
+	}
+	pairs := make(map[[2]string]bool, len(s))
+	for i := 0; i+1 < len(s); i++ {
+		pairs[[2]string{s[i], s[i+1]}] = true
+	}
+	n := 0
+	for i := 0; i+1 < len(q); i++ {
+		if pairs[[2]string{q[i], q[i+1]}] {
+			n++
+		}
+	}
+	return float64(n) / float64(len(q)-1)
+}
+
+// numberShare is the share of the question's numbers found in terms.
+func numberShare(nums []string, terms map[string]bool) float64 {
+	if len(nums) == 0 {
+		return 0
+	}
+	n := 0
+	for _, x := range nums {
+		if terms[x] {
+			n++
+		}
+	}
+	return float64(n) / float64(len(nums))
+}
+
+func typeMatch(want AnswerType, sig sentenceSignals) bool {
+	switch want {
+	case AskNumber:
+		return sig.number
+	case AskDate:
+		return sig.date
+	case AskPerson, AskPlace:
+		return sig.name
+	}
+	return false
+}
+
+// Choosing the answer's sentences.
+const (
+	// typedSwitchMargin: when a figure or date is asked for and the best
+	// sentence has none, the best sentence that has one is taken instead
+	// if it scores within this margin.
+	typedSwitchMargin = 0.1
+	// answerBudget bounds the two sentences together, in runes; with the
+	// citation markers the answer stays within MaxAnswerRunes.
+	answerBudget = 390
+	// confidentCoverage: a first sentence that holds the kind of answer
+	// asked and at least this share of the question is quoted alone.
+	confidentCoverage = 0.9
+	// Second sentence: its own score counts half; continuing the first
+	// sentence earns a bonus, coming from another passage a penalty, and a
+	// table row asked for a year brings its header row.
+	secondOwnScore     = 0.5
+	secondAdjacent     = 0.15
+	secondOtherPassage = 0.2
+	tableHeaderBonus   = 1.0
+	// rerankWeight is how much a passage's best sentence counts against
+	// its retrieval score when ordering passages.
+	rerankWeight = 0.5
+)
+
+// wantsSecond reports whether the answer should quote a second sentence.
+func wantsSecond(want AnswerType, first candidate) bool {
+	return !(typeMatch(want, first.sig) && first.feats[fCoverage] >= confidentCoverage)
+}
+
+// pickSecond chooses a sentence to quote after the first: the one that adds
+// most of what the first lacks (question terms it does not cover), with a
+// bonus for continuing the first in the same passage, among those that fit
+// the length budget.
+func pickSecond(qt questionTerms, want AnswerType, cands []candidate, first candidate) (candidate, bool) {
+	budget := answerBudget - utf8.RuneCountInString(first.text)
+	var best candidate
+	bestScore := 0.0
+	found := false
+	for _, c := range cands {
+		if c.hit == first.hit && c.order == first.order || utf8.RuneCountInString(c.text) > budget {
+			continue
+		}
+		s := secondOwnScore*c.score + qt.coverage(c.terms, first.terms, nil)
+		switch {
+		case c.hit != first.hit:
+			s -= secondOtherPassage
+		case c.order == first.order+1 || c.order == first.order-1:
+			s += secondAdjacent
+		}
+		if want == AskDate && c.hit == first.hit && c.order == 0 && first.order > 0 && isTableRow(first.text) {
+			// Which year? A table row says it only with the header row
+			// that names the columns ("| 2019 | 2018").
+			s += tableHeaderBonus
+		}
+		if !found || s > bestScore {
+			best, bestScore, found = c, s, true
+		}
+	}
+	return best, found
+}
+
+func isTableRow(s string) bool { return strings.Count(s, "|") >= 2 }
+
+// rerank reorders the first top hits by retrieval score and best sentence
+// score, and renumbers the candidates' passages to match: a passage with a
+// sentence that matches the question closely is the better source.
+func rerank(hits []Hit, top int, cands []candidate, passageCov []float64) ([]Hit, []float64) {
+	if top < 2 {
+		return hits, passageCov
+	}
+	best := make([]float64, top)
+	for _, c := range cands {
+		best[c.hit] = max(best[c.hit], c.score)
+	}
+	maxScore := hits[0].Score
+	if maxScore <= 0 {
+		maxScore = 1
+	}
+	order := make([]int, top)
+	for i := range order {
+		order[i] = i
+	}
+	key := func(h int) float64 { return (1-rerankWeight)*hits[h].Score/maxScore + rerankWeight*best[h] }
+	sort.SliceStable(order, func(a, b int) bool { return key(order[a]) > key(order[b]) })
+	pos := make([]int, top)
+	out := make([]Hit, len(hits))
+	cov := make([]float64, top)
+	for newPos, old := range order {
+		pos[old] = newPos
+		out[newPos] = hits[old]
+		cov[newPos] = passageCov[old]
+	}
+	copy(out[top:], hits[top:])
+	for i := range cands {
+		cands[i].hit = pos[cands[i].hit]
+	}
+	return out, cov
+}
