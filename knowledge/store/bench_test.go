@@ -386,47 +386,56 @@ func jsonlCorpus(b *testing.B, n int) string {
 }
 
 // rssChildEnv makes the test binary, re-executed, build an index and
-// report its memory high-water mark instead of running tests.
+// report its memory high-water mark instead of running tests. Its value
+// is the number of passages; with rssChildEnv+"_SNAPSHOT" set, the index
+// is built in a data dir, so the snapshot is written too.
 const rssChildEnv = "DRAMABOT_STORE_RSS_CHILD"
 
 // BenchmarkIndexPeakRSS runs, in a child process, a Sync of the corpus into
-// an empty store (with a data dir, so the snapshot write is included) and
-// reports the child's peak RSS (VmHWM) during it. The corpus is generated
-// before the high-water mark is reset, but stays in memory during
-// indexing, as a loaded corpus does in the real program.
+// an empty store and reports the child's peak RSS (VmHWM) during it:
+// "memory" indexes only, "snapshot" also writes the snapshot, as `dramabot
+// index` does. The corpus is generated before the high-water mark is
+// reset, but stays in memory during indexing, as a loaded corpus does in
+// the real program. corpus-MiB is the RSS before indexing.
 func BenchmarkIndexPeakRSS(b *testing.B) {
 	for _, size := range benchSizes {
-		b.Run("passages="+size.name, func(b *testing.B) {
-			skipLarge(b, size.n)
-			var peak, base float64
-			for b.Loop() {
-				cmd := exec.Command(os.Args[0], "-test.run=^TestIndexRSSChild$", "-test.count=1")
-				cmd.Env = append(os.Environ(), rssChildEnv+"="+strconv.Itoa(size.n))
-				out, err := cmd.CombinedOutput()
-				if err != nil {
-					b.Fatalf("child: %v\n%s", err, out)
-				}
-				var got struct{ Base, Peak float64 }
-				for _, line := range strings.Split(string(out), "\n") {
-					if rest, ok := strings.CutPrefix(line, "RSS "); ok {
-						if err := json.Unmarshal([]byte(rest), &got); err != nil {
-							b.Fatal(err)
+		for _, mode := range []string{"memory", "snapshot"} {
+			b.Run("passages="+size.name+"/"+mode, func(b *testing.B) {
+				skipLarge(b, size.n)
+				var peak, base float64
+				for b.Loop() {
+					cmd := exec.Command(os.Args[0], "-test.run=^TestIndexRSSChild$", "-test.count=1")
+					cmd.Env = append(os.Environ(), rssChildEnv+"="+strconv.Itoa(size.n))
+					if mode == "snapshot" {
+						cmd.Env = append(cmd.Env, rssChildEnv+"_SNAPSHOT=1")
+					}
+					out, err := cmd.CombinedOutput()
+					if err != nil {
+						b.Fatalf("child: %v\n%s", err, out)
+					}
+					var got struct{ Base, Peak float64 }
+					for _, line := range strings.Split(string(out), "\n") {
+						if rest, ok := strings.CutPrefix(line, "RSS "); ok {
+							if err := json.Unmarshal([]byte(rest), &got); err != nil {
+								b.Fatal(err)
+							}
 						}
 					}
+					if got.Peak == 0 {
+						b.Fatalf("child reported nothing:\n%s", out)
+					}
+					peak, base = max(peak, got.Peak), max(base, got.Base)
 				}
-				if got.Peak == 0 {
-					b.Fatalf("child reported nothing:\n%s", out)
-				}
-				peak, base = max(peak, got.Peak), max(base, got.Base)
-			}
-			b.ReportMetric(peak, "peak-MiB")
-			b.ReportMetric(base, "corpus-MiB")
-		})
+				b.ReportMetric(peak, "peak-MiB")
+				b.ReportMetric(base, "corpus-MiB")
+			})
+		}
 	}
 }
 
 // TestIndexRSSChild is the child of BenchmarkIndexPeakRSS; it does nothing
-// in a normal test run.
+// in a normal test run. With rssChildEnv+"_HEAPPROFILE" naming a file, it
+// also writes a heap profile of what stays live after indexing.
 func TestIndexRSSChild(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv(rssChildEnv))
 	if n == 0 {
@@ -440,9 +449,9 @@ func TestIndexRSSChild(t *testing.T) {
 	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
 		t.Fatalf("reset VmHWM: %v", err)
 	}
-	dir := t.TempDir()
-	if os.Getenv("RSS_NODIR") != "" {
-		dir = ""
+	dir := ""
+	if os.Getenv(rssChildEnv+"_SNAPSHOT") != "" {
+		dir = t.TempDir()
 	}
 	st, err := store.Open(store.Options{Dir: dir, Embedder: localEmbedder()})
 	if err != nil {
@@ -453,7 +462,6 @@ func TestIndexRSSChild(t *testing.T) {
 	}
 	peak := vmKiB(t, "VmHWM")
 	if path := os.Getenv(rssChildEnv + "_HEAPPROFILE"); path != "" {
-		// What stays live after indexing, for `go tool pprof`.
 		f, err := os.Create(path)
 		if err != nil {
 			t.Fatal(err)

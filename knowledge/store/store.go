@@ -69,6 +69,10 @@ type index struct {
 	sources  []knowledge.Source
 	srcIndex map[string]int
 	lex      *lexicon
+	// vectors are the passages' embeddings, as given to chromem-go (which
+	// keeps these very slices when they are unit length): they are saved in
+	// the snapshot and reused by Sync for unchanged passages.
+	vectors  [][]float32
 	embedder string
 	dim      int
 	builtAt  time.Time
@@ -188,12 +192,11 @@ func (s *Store) Sync(ctx context.Context, docs []knowledge.Document) (Changes, e
 			todo = append(todo, i)
 		default:
 			ch.Unchanged++
-			doc, err := old.col.GetByID(ctx, e.Passage.ID)
-			if err != nil || len(doc.Embedding) == 0 {
+			if int(j) >= len(old.vectors) || len(old.vectors[j]) == 0 {
 				todo = append(todo, i) // vector missing: embed again
 				continue
 			}
-			vectors[i] = doc.Embedding
+			vectors[i] = old.vectors[j]
 		}
 	}
 	for id := range old.byID {
@@ -205,12 +208,15 @@ func (s *Store) Sync(ctx context.Context, docs []knowledge.Document) (Changes, e
 		ch.Duration = time.Since(start)
 		return ch, nil
 	}
+	// The lexicon first: building it briefly needs twice its final size,
+	// and that peak costs less before the vectors exist.
+	lex := lexiconOf(entries)
 	if err := s.embedAll(ctx, entries, sources, vectors, todo); err != nil {
 		return ch, err
 	}
 	ch.Embedded = len(todo)
 
-	idx, err := s.build(ctx, entries, sources, vectors)
+	idx, err := s.build(ctx, entries, sources, vectors, lex)
 	if err != nil {
 		return ch, err
 	}
@@ -318,8 +324,9 @@ func finite(v []float32) bool {
 // AddDocuments starts a goroutine per document.
 const addBatch = 2000
 
-// build makes a new index generation from entries and their vectors.
-func (s *Store) build(ctx context.Context, entries []entry, sources []knowledge.Source, vectors [][]float32) (*index, error) {
+// build makes a new index generation from entries, their vectors and
+// their lexicon.
+func (s *Store) build(ctx context.Context, entries []entry, sources []knowledge.Source, vectors [][]float32, lex *lexicon) (*index, error) {
 	idx, err := s.emptyIndex()
 	if err != nil {
 		return nil, err
@@ -334,26 +341,43 @@ func (s *Store) build(ctx context.Context, entries []entry, sources []knowledge.
 		}
 	}
 	idx.dim = dim
-	docs := make([]chromem.Document, 0, addBatch)
+	if err := addVectors(ctx, idx.col, entries, vectors); err != nil {
+		return nil, fmt.Errorf("store: add: %w", err)
+	}
+	idx.vectors = vectors
+	idx.fill(entries, sources, lex)
+	return idx, nil
+}
+
+// lexiconOf indexes the passages' texts.
+func lexiconOf(entries []entry) *lexicon {
+	texts := make([]string, len(entries))
+	for i, e := range entries {
+		texts[i] = embedText(knowledge.Source{}, e.Passage)
+	}
+	return buildLexicon(texts)
+}
+
+// addVectors adds the passages' vectors to col, addBatch at a time.
+func addVectors(ctx context.Context, col *chromem.Collection, entries []entry, vectors [][]float32) error {
+	docs := make([]chromem.Document, 0, min(addBatch, len(entries)))
 	for i := range entries {
 		docs = append(docs, chromem.Document{ID: entries[i].Passage.ID, Embedding: vectors[i]})
 		if len(docs) == addBatch || i == len(entries)-1 {
-			if err := idx.col.AddDocuments(ctx, docs, runtime.GOMAXPROCS(0)); err != nil {
-				return nil, fmt.Errorf("store: add: %w", err)
+			if err := col.AddDocuments(ctx, docs, runtime.GOMAXPROCS(0)); err != nil {
+				return err
 			}
 			docs = docs[:0]
 		}
 	}
-	idx.fill(entries, sources)
-	return idx, nil
+	return nil
 }
 
 // fill sets the manifest, the source table and the lexicon.
-func (idx *index) fill(entries []entry, sources []knowledge.Source) {
+func (idx *index) fill(entries []entry, sources []knowledge.Source, lex *lexicon) {
 	idx.entries = entries
 	idx.sources = sources
 	idx.byID = make(map[string]int32, len(entries))
-	texts := make([]string, len(entries))
 	idx.srcIndex = make(map[string]int, len(sources))
 	for i, src := range sources {
 		if _, ok := idx.srcIndex[src.ID]; !ok {
@@ -362,9 +386,8 @@ func (idx *index) fill(entries []entry, sources []knowledge.Source) {
 	}
 	for i, e := range entries {
 		idx.byID[e.Passage.ID] = int32(i)
-		texts[i] = embedText(idx.source(e.Passage.SourceID), e.Passage)
 	}
-	idx.lex = buildLexicon(texts)
+	idx.lex = lex
 	idx.builtAt = time.Now().UTC()
 }
 

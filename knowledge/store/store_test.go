@@ -1,8 +1,10 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/gob"
 	"errors"
 	"hash/crc32"
 	"math"
@@ -190,7 +192,7 @@ func TestRestartReembedsNothing(t *testing.T) {
 			t.Errorf("%q after restart: %v, before %v", q, hitIDs(got), hitIDs(before[i]))
 		}
 		for j := range got.Hits {
-			if j < len(before[i].Hits) && math.Abs(got.Hits[j].Score-before[i].Hits[j].Score) > 1e-6 {
+			if j < len(before[i].Hits) && got.Hits[j].Score != before[i].Hits[j].Score {
 				t.Errorf("%q hit %d: score %v after restart, %v before", q, j, got.Hits[j].Score, before[i].Hits[j].Score)
 			}
 		}
@@ -238,7 +240,7 @@ func snapshotDamages() []damage {
 		{"trailer cut off", func(b []byte) []byte { return b[:len(b)-trailer] }, "truncated"},
 		{"bytes appended", func(b []byte) []byte { return append(slices.Clone(b), '\n') }, "truncated"},
 		{"wrong magic", func(b []byte) []byte { return append([]byte("CHROMEM-EXPORT-GOB\n"), b[19:]...) }, "not a dramabot snapshot"},
-		{"older format version", flip(func(int) int { return 18 }, '1'^'0'), "not a dramabot snapshot"},
+		{"unknown format version", flip(func(int) int { return 18 }, '2'^'3'), "not a dramabot snapshot"},
 		{"flipped byte in the manifest", flip(func(int) int { return 40 }, 0x01), "checksum mismatch"},
 		{"flipped byte in the vectors", flip(func(n int) int { return n - trailer - 200 }, 0x80), "checksum mismatch"},
 		{"flipped byte in the checksum", flip(func(n int) int { return n - 8 }, 0x10), "checksum mismatch"},
@@ -247,6 +249,21 @@ func snapshotDamages() []damage {
 			body := []byte(strings.Repeat("not gob at all ", 50))
 			return withTrailer(b[:20], body, len(body), 0)
 		}, "manifest"},
+		{"valid checksum, forged sizes", func(b []byte) []byte {
+			// A header announcing 2^40 passages must be refused before
+			// anything that large is allocated.
+			var hb bytes.Buffer
+			gob.NewEncoder(&hb).Encode(struct {
+				Embedder                 string
+				Dim, Passages, Terms     int
+				EntriesBytes, TermsBytes int64
+				Postings                 int
+			}{newCounting().local.Name(), testDim, 1 << 40, 10, 100, 100, 10})
+			body := binary.AppendUvarint(nil, uint64(hb.Len()))
+			body = append(body, hb.Bytes()...)
+			body = append(body, make([]byte, 4096)...)
+			return withTrailer(b[:20], body, len(body), 0)
+		}, "sizes do not match"},
 	}
 }
 
@@ -338,6 +355,31 @@ func TestEveryFlippedByteIsDetected(t *testing.T) {
 			}
 			os.Remove(path + ".corrupt")
 		}
+	}
+}
+
+// TestOlderFormatIsRebuilt: a snapshot of format 1 is recognised, not
+// called corrupt, and replaced by the next Sync.
+func TestOlderFormatIsRebuilt(t *testing.T) {
+	dir := t.TempDir()
+	old := append([]byte("DRAMABOT-SNAPSHOT-1\n"), make([]byte, 100)...)
+	if err := os.WriteFile(store.SnapshotPath(dir), old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	emb := newCounting()
+	st := openStore(t, dir, emb.embedder())
+	if rec := st.Recovered(); !strings.Contains(rec, "older format") || strings.Contains(rec, "corrupt") {
+		t.Errorf("Recovered() = %q, want it to say the format is older, not corrupt", rec)
+	}
+	if fileExists(store.SnapshotPath(dir) + ".corrupt") {
+		t.Errorf("an older snapshot was moved aside as corrupt")
+	}
+	if ch := mustSync(t, st, seedDocs()); ch.Embedded != 5 {
+		t.Errorf("rebuild: %+v", ch)
+	}
+	again := openStore(t, dir, emb.embedder())
+	if again.Recovered() != "" || again.Stats().Passages != 5 {
+		t.Errorf("rebuilt snapshot does not load: %q", again.Recovered())
 	}
 }
 
