@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -30,6 +31,9 @@ type EngineOptions struct {
 	TopK int
 	// Related is how many other passages are listed (default 3).
 	Related int
+	// Translator, if set, lets a question in Chinese find passages in
+	// English when the Chinese sources do not answer it.
+	Translator Translator
 	// Embedder and Version are reported by About.
 	Embedder string
 	Version  string
@@ -92,12 +96,37 @@ func (e *Engine) AnswerWithHits(ctx context.Context, question string) (Answer, [
 	if utf8.RuneCountInString(q) > MaxQuestionRunes {
 		return Answer{}, nil, ErrQuestionTooLong
 	}
-	ret, err := e.r.Search(ctx, q, max(SearchDepth, e.opts.TopK+e.opts.Related))
+	depth := max(SearchDepth, e.opts.TopK+e.opts.Related)
+	ret, err := e.r.Search(ctx, q, depth)
 	if err != nil {
 		return Answer{}, nil, fmt.Errorf("answer: %w", err)
 	}
-	a, hits := e.compose(q, ret)
+	a, hits := e.compose(q, nil, ret)
+	if a.Abstained && e.opts.Translator != nil && strings.ContainsFunc(q, IsCJK) {
+		// A Chinese question the sources do not answer in Chinese may be
+		// answered by sources in English: ask again with the English
+		// glosses of its words.
+		if groups := e.opts.Translator.Translate(q); len(groups) > 0 {
+			var words []string
+			for _, g := range groups {
+				words = append(words, g...)
+			}
+			ret2, err := e.r.Search(ctx, strings.Join(words, " ")+" "+strings.Join(questionNumbers(q), " "), depth)
+			if err != nil {
+				return Answer{}, nil, fmt.Errorf("answer: %w", err)
+			}
+			if a2, hits2 := e.compose(q, groups, ret2); !a2.Abstained {
+				return a2, hits2, nil
+			}
+		}
+	}
 	return a, hits, nil
+}
+
+// Translator gives, for each word of a question, the words the sources
+// may use for it in another language (knowledge/dict: Chinese to English).
+type Translator interface {
+	Translate(question string) [][]string
 }
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
@@ -109,7 +138,9 @@ const minPassageCoverage = 0.2
 
 // compose answers from the retrieved passages. It returns the passages
 // reranked by the evidence their best sentence gives.
-func (e *Engine) compose(q string, ret Retrieval) (Answer, []Hit) {
+// With groups (the glosses of a translated question) the question's terms
+// are those glosses.
+func (e *Engine) compose(q string, groups [][]string, ret Retrieval) (Answer, []Hit) {
 	hits := ret.Hits
 	ans := Answer{Question: q, Citations: []Citation{}, Figures: []Figure{}, Related: []Related{}}
 	if len(hits) == 0 {
@@ -118,10 +149,14 @@ func (e *Engine) compose(q string, ret Retrieval) (Answer, []Hit) {
 	qt := newQuestionTerms(q, ret)
 	want := AskedFor(q)
 	qNumbers := questionNumbers(q)
+	focus := focusTerms(q)
 	qSeq := seqTerms(QueryTerms(q))
 	lang := 0
 	if strings.ContainsFunc(q, IsCJK) {
 		lang = 1
+	}
+	if groups != nil {
+		qt, qSeq, lang = translatedTerms(q, groups, ret), nil, 0
 	}
 
 	top := min(len(hits), e.opts.TopK)
@@ -160,6 +195,9 @@ func (e *Engine) compose(q string, ret Retrieval) (Answer, []Hit) {
 			}
 			f[fCount] = qt.countShare(c.terms)
 			f[fNumbers] = numberShare(qNumbers, c.terms)
+			if len(focus) > 0 && anyIn(focus, c.terms) {
+				f[fFocus] = 1
+			}
 			for k, w := range featureWeights[lang] {
 				c.score += w * f[k]
 			}
@@ -251,12 +289,15 @@ func embedTextOf(p Passage) string {
 	return p.Text
 }
 
-// render quotes the chosen sentences in reading order, numbers citations by
+// render quotes the chosen sentences (the best first), numbers citations by
 // first use, and lists every figure that is verbatim in its passage.
 func (e *Engine) render(ans Answer, hits []Hit, chosen []candidate) Answer {
+	// The best sentence's passage comes first, each passage in reading
+	// order.
+	firstHit := chosen[0].hit
 	sort.SliceStable(chosen, func(i, j int) bool {
 		if chosen[i].hit != chosen[j].hit {
-			return chosen[i].hit < chosen[j].hit
+			return chosen[i].hit == firstHit
 		}
 		return chosen[i].span.Start < chosen[j].span.Start
 	})
@@ -286,6 +327,9 @@ func (e *Engine) render(ans Answer, hits []Hit, chosen []candidate) Answer {
 			}
 			if !strings.Contains(passage, fig.Label) {
 				fig.Label = fig.Text
+			}
+			if slices.ContainsFunc(ans.Figures, func(g Figure) bool { return g.Value == fig.Value && g.Unit == fig.Unit }) {
+				continue // the same figure quoted twice is listed once
 			}
 			ans.Figures = append(ans.Figures, fig)
 		}

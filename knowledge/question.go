@@ -105,3 +105,30 @@ func signals(sentence string, question string) sentenceSignals {
 	}
 	return s
 }
+
+var (
+	enFocus = regexp.MustCompile(`(?i)\bhow (?:many|much)\s+([a-z][a-z-]*)|\b(?:number|amount|percentage|share|proportion) of\s+(?:the\s+)?([a-z][a-z-]*)`)
+	zhFocus = regexp.MustCompile(`(?:多少|几|幾)(?:个|個|位|名|家|部|项|項|种|種|次|倍)?([\p{Han}]{2,4})`)
+)
+
+// focusTerms returns the terms of what a figure question counts: "jobs" in
+// "How many jobs…", "就业岗位" in "…多少就业岗位". The sentence that answers
+// it names that thing next to its figure.
+func focusTerms(q string) []string {
+	var text string
+	if m := enFocus.FindStringSubmatch(q); m != nil {
+		text = m[1] + m[2]
+	} else if m := zhFocus.FindStringSubmatch(q); m != nil {
+		text = m[1]
+	}
+	if text == "" {
+		return nil
+	}
+	var out []string
+	for _, t := range QueryTerms(text) {
+		if t.Kind != TermCJK {
+			out = append(out, t.Text)
+		}
+	}
+	return out
+}

@@ -11,12 +11,17 @@ import (
 // (SQuAD, CMRC 2018, DRCD, TAT-QA and seed-dev); the held-out sets were
 // only used to report.
 
-// questionTerms weighs each distinct question term by its IDF; terms the
-// index has never seen weigh as much as the rarest ones, so a question about
-// something absent from the sources covers little of itself.
-type questionTerms struct {
-	weight map[string]float64
-	kinds  map[string]TermKind
+// questionTerms weighs each question term by its IDF; terms the index has
+// never seen weigh as much as the rarest ones, so a question about
+// something absent from the sources covers little of itself. A term may
+// have alternatives (the English glosses of a Chinese word): it is found
+// when any of them is.
+type questionTerms []qterm
+
+type qterm struct {
+	alts   []string
+	weight float64
+	kind   TermKind
 }
 
 // cjkCharWeight scales single CJK characters against bigrams, which say
@@ -24,26 +29,51 @@ type questionTerms struct {
 const cjkCharWeight = 0.5
 
 func newQuestionTerms(q string, ret Retrieval) questionTerms {
-	qt := questionTerms{weight: map[string]float64{}, kinds: map[string]TermKind{}}
-	maxIDF := ret.MaxIDF
-	if maxIDF <= 0 {
-		maxIDF = 1
-	}
+	var qt questionTerms
+	seen := map[string]bool{}
 	for _, t := range QueryTerms(q) {
-		if _, ok := qt.weight[t.Text]; ok {
+		if seen[t.Text] {
 			continue
 		}
-		w, ok := ret.IDF[t.Text]
-		if !ok {
-			w = maxIDF
-		}
+		seen[t.Text] = true
+		w := termWeight(ret, t.Text)
 		if t.Kind == TermCJK {
 			w *= cjkCharWeight
 		}
-		qt.weight[t.Text] = w
-		qt.kinds[t.Text] = t.Kind
+		qt = append(qt, qterm{alts: []string{t.Text}, weight: w, kind: t.Kind})
 	}
 	return qt
+}
+
+// translatedTerms builds question terms from the glosses of a question's
+// words, each word one term, plus the numbers the question names.
+func translatedTerms(q string, groups [][]string, ret Retrieval) questionTerms {
+	var qt questionTerms
+	for _, n := range questionNumbers(q) {
+		qt = append(qt, qterm{alts: []string{n}, weight: termWeight(ret, n), kind: TermNumber})
+	}
+	for _, g := range groups {
+		var alts []string
+		w := 0.0
+		for _, t := range Tokenize(strings.Join(g, " "), false) {
+			if idf, ok := ret.IDF[t.Text]; ok {
+				alts = append(alts, t.Text)
+				w = max(w, idf)
+			}
+		}
+		if len(alts) == 0 {
+			w = termWeight(ret, "")
+		}
+		qt = append(qt, qterm{alts: alts, weight: w, kind: TermWord})
+	}
+	return qt
+}
+
+func termWeight(ret Retrieval, t string) float64 {
+	if w, ok := ret.IDF[t]; ok {
+		return w
+	}
+	return max(ret.MaxIDF, 1)
 }
 
 // topicWeight is how much a question term that names the topic of a
@@ -61,17 +91,17 @@ const prefixCredit = 0.7
 // leaving out those in seen and discounting those in topic.
 func (qt questionTerms) coverage(terms, seen, topic map[string]bool) float64 {
 	var got, total float64
-	for t, w := range qt.weight {
-		if topic[t] {
+	for _, t := range qt {
+		w := t.weight
+		if anyIn(t.alts, topic) {
 			w *= topicWeight
 		}
 		total += w
-		if seen[t] {
-			continue
-		}
-		if terms[t] {
+		switch {
+		case anyIn(t.alts, seen):
+		case anyIn(t.alts, terms):
 			got += w
-		} else if qt.kinds[t] == TermWord && len(t) >= 4 && prefixMatch(t, terms) {
+		case t.kind == TermWord && prefixMatch(t.alts, terms):
 			got += prefixCredit * w
 		}
 	}
@@ -81,10 +111,24 @@ func (qt questionTerms) coverage(terms, seen, topic map[string]bool) float64 {
 	return got / total
 }
 
-func prefixMatch(t string, terms map[string]bool) bool {
-	for u := range terms {
-		if len(u) >= 4 && u != t && (strings.HasPrefix(u, t) || strings.HasPrefix(t, u)) {
+func anyIn(alts []string, set map[string]bool) bool {
+	for _, a := range alts {
+		if set[a] {
 			return true
+		}
+	}
+	return false
+}
+
+func prefixMatch(alts []string, terms map[string]bool) bool {
+	for _, t := range alts {
+		if len(t) < 4 {
+			continue
+		}
+		for u := range terms {
+			if len(u) >= 4 && u != t && (strings.HasPrefix(u, t) || strings.HasPrefix(t, u)) {
+				return true
+			}
 		}
 	}
 	return false
@@ -92,16 +136,16 @@ func prefixMatch(t string, terms map[string]bool) bool {
 
 // countShare is the unweighted share of question terms found in terms.
 func (qt questionTerms) countShare(terms map[string]bool) float64 {
-	if len(qt.weight) == 0 {
+	if len(qt) == 0 {
 		return 0
 	}
 	n := 0
-	for t := range qt.weight {
-		if terms[t] {
+	for _, t := range qt {
+		if anyIn(t.alts, terms) {
 			n++
 		}
 	}
-	return float64(n) / float64(len(qt.weight))
+	return float64(n) / float64(len(qt))
 }
 
 // Features of a candidate sentence. Its score is their weighted sum.
@@ -114,6 +158,7 @@ const (
 	fFirst            // it is its passage's first sentence
 	fCount            // unweighted share of question terms it holds
 	fNumbers          // share of the question's numbers it holds
+	fFocus            // it names what a figure question counts ("jobs")
 	numFeatures
 )
 
@@ -122,8 +167,8 @@ const (
 // and leave it out after, and Chinese questions reuse the passage's
 // characters more literally; English questions reuse its word order.
 var featureWeights = [2][numFeatures]float64{
-	{fCoverage: 0.55, fPassage: 0.25, fRetrieval: 0.20, fTypeMatch: 0.12, fNumbers: 0.2, fPairs: 0.2},
-	{fCoverage: 0.55, fPassage: 0.25, fRetrieval: 0.20, fTypeMatch: 0.12, fNumbers: 0.2, fFirst: 0.05, fCount: 0.2},
+	{fCoverage: 0.55, fPassage: 0.25, fRetrieval: 0.20, fTypeMatch: 0.12, fNumbers: 0.2, fPairs: 0.2, fFocus: focusW},
+	{fCoverage: 0.55, fPassage: 0.25, fRetrieval: 0.20, fTypeMatch: 0.12, fNumbers: 0.2, fFirst: 0.05, fCount: 0.2, fFocus: focusW},
 }
 
 // candidate is a sentence that might answer the question.
@@ -294,3 +339,6 @@ func rerank(hits []Hit, top int, cands []candidate, passageCov []float64) ([]Hit
 	}
 	return out, cov
 }
+
+// focusW rewards a sentence that names what a figure question counts.
+const focusW = 0.2

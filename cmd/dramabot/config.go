@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"dramabot/knowledge"
+	"dramabot/knowledge/dict"
 	"dramabot/knowledge/embed"
 	"dramabot/knowledge/ingest"
 	"dramabot/knowledge/store"
@@ -308,7 +309,7 @@ func openLibrary(ctx context.Context, cfg *config, log *slog.Logger) (*library, 
 	case err != nil:
 		return nil, err
 	}
-	lib.engine = knowledge.NewEngine(st, knowledge.EngineOptions{Embedder: emb.Name, Version: version})
+	lib.engine = knowledge.NewEngine(st, knowledge.EngineOptions{Embedder: emb.Name, Version: version, Translator: dict.Default()})
 	return lib, nil
 }
 

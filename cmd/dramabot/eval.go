@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"dramabot/knowledge"
+	"dramabot/knowledge/dict"
 	"dramabot/knowledge/store"
 )
 
@@ -134,7 +135,7 @@ func cmdEval(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	indexSeconds := time.Since(start).Seconds()
-	engine := knowledge.NewEngine(st, knowledge.EngineOptions{TopK: *k, Embedder: emb.Name, Version: version})
+	engine := knowledge.NewEngine(st, knowledge.EngineOptions{TopK: *k, Embedder: emb.Name, Version: version, Translator: dict.Default()})
 	answer := func(ctx context.Context, q string) (knowledge.Answer, []knowledge.Hit, knowledge.Report, error) {
 		a, hits, err := engine.AnswerWithHits(ctx, q)
 		return a, hits, knowledge.Report{}, err

@@ -1,0 +1,134 @@
+// Package dict lets a question in Chinese find passages in English: it
+// splits the question into dictionary words and gives each word's English
+// glosses. The dictionary is CC-CEDICT (https://www.mdbg.net/chinese/dictionary?page=cc-cedict,
+// CC BY-SA 4.0), reduced by gen.go to headwords and content words and
+// embedded in the binary; it is read on first use.
+package dict
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	_ "embed"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+//go:embed cedict.tsv.gz
+var data []byte
+
+// maxWord is the longest headword looked up, in runes.
+const maxWord = 6
+
+// Dict is a Chinese-English dictionary. It is safe for concurrent use.
+type Dict struct {
+	once  sync.Once
+	words map[string][]string
+	err   error
+}
+
+var std Dict
+
+// Default returns the embedded dictionary.
+func Default() *Dict { return &std }
+
+func (d *Dict) load() {
+	d.once.Do(func() {
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			d.err = err
+			return
+		}
+		d.words = make(map[string][]string, 180000)
+		sc := bufio.NewScanner(zr)
+		for sc.Scan() {
+			head, glosses, ok := strings.Cut(sc.Text(), "\t")
+			if ok {
+				d.words[head] = strings.Fields(glosses)
+			}
+		}
+		d.err = sc.Err()
+	})
+}
+
+// Translate splits the Han text of question into words, longest
+// dictionary match first, and returns the English glosses of each word
+// (with those of the shorter words it starts with, so that 迷你剧 gives
+// "miniseries" and "mini"). Function words and question words are skipped.
+func (d *Dict) Translate(question string) [][]string {
+	d.load()
+	if d.err != nil || len(d.words) == 0 {
+		return nil
+	}
+	var out [][]string
+	runes := []rune(question)
+	for i := 0; i < len(runes); {
+		if !isHan(runes[i]) {
+			i++
+			continue
+		}
+		n := 0
+		var glosses []string
+		for l := min(maxWord, len(runes)-i); l >= 1; l-- {
+			w := string(runes[i : i+l])
+			g, ok := d.words[w]
+			if !ok || l > 1 && !allHan(runes[i:i+l]) {
+				continue
+			}
+			if n == 0 {
+				n = l
+			}
+			glosses = append(glosses, g...)
+		}
+		if n == 0 {
+			n = 1
+		}
+		word := string(runes[i : i+n])
+		if !skipWord(word) && len(glosses) > 0 {
+			out = append(out, dedupe(glosses))
+		}
+		i += n
+	}
+	return out
+}
+
+func isHan(r rune) bool { return r >= 0x3400 && r <= 0x9FFF || r >= 0xF900 && r <= 0xFAFF }
+
+func allHan(rs []rune) bool {
+	for _, r := range rs {
+		if !isHan(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// skipWord reports function words and question words, whose glosses
+// would only add noise.
+func skipWord(w string) bool {
+	if utf8.RuneCountInString(w) == 1 && strings.Contains(functionChars, w) {
+		return true
+	}
+	return questionWords[w]
+}
+
+const functionChars = "的了是在和与與及或也都就而被把对對向从從为為于於以之其这這那个個们們着著过過吗嗎呢啊吧所等将將已还還又再很最更有没沒不什么麼哪谁誰几幾怎啥多少"
+
+var questionWords = map[string]bool{
+	"什么": true, "什麼": true, "多少": true, "哪里": true, "哪裡": true, "哪个": true, "哪個": true, "谁": true, "誰": true,
+	"怎么": true, "怎麼": true, "怎样": true, "怎樣": true, "为什么": true, "為什麼": true, "如何": true, "几个": true, "幾個": true,
+	"是否": true, "哪些": true, "多久": true, "多大": true, "多长": true, "多長": true,
+}
+
+func dedupe(ws []string) []string {
+	seen := map[string]bool{}
+	out := ws[:0]
+	for _, w := range ws {
+		if !seen[w] {
+			seen[w] = true
+			out = append(out, w)
+		}
+	}
+	return out
+}
