@@ -5,6 +5,8 @@ package reliability
 import (
 	"fmt"
 	"io"
+	"os"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -94,7 +96,8 @@ func (tb *table) print(w io.Writer, name string) {
 			failed++
 		}
 	}
-	fmt.Fprintf(w, "\n== dramabot reliability (%s run, %s, all on 127.0.0.1) ==\n", name, time.Since(tb.started).Round(time.Second))
+	fmt.Fprintf(w, "\n== dramabot reliability (%s run, %s, all on 127.0.0.1; %d CPUs, load average %s at the end) ==\n",
+		name, time.Since(tb.started).Round(time.Second), runtime.NumCPU(), loadAverage())
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "AREA\tCHECK\tN\tLOST\tOK\tRESULT")
 	for _, r := range rows {
@@ -110,3 +113,17 @@ func (tb *table) print(w io.Writer, name string) {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// loadAverage is the machine's 1, 5 and 15 minute load averages: latencies
+// on a shared machine depend on them.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
