@@ -166,21 +166,31 @@ func (e *Engine) compose(q string, groups [][]string, ret Retrieval) (Answer, []
 	}
 	var cands []candidate
 	passageCov := make([]float64, top)
+	qLower := strings.ToLower(q)
 	for h := 0; h < top; h++ {
+		// Each sentence is analysed once; the passage's terms are theirs
+		// and its heading's.
 		text := hits[h].Passage.Text
-		pterms := termSet(embedTextOf(hits[h].Passage))
+		pterms := termSet(hits[h].Passage.Heading)
+		var sents []candidate
+		for i, sp := range SentenceSpans(text) {
+			st := text[sp.Start:sp.End]
+			ts := Tokenize(st, false)
+			c := candidate{hit: h, span: sp, text: st, order: i, terms: make(map[string]bool, len(ts)), seq: seqTerms(ts)}
+			for _, t := range ts {
+				c.terms[t.Text] = true
+				pterms[t.Text] = true
+			}
+			sents = append(sents, c)
+		}
 		passageCov[h] = qt.coverage(pterms, nil, nil)
 		if missingNumber(qNumbers, pterms) {
 			continue
 		}
 		topic := termSet(hits[h].Source.Title)
-		for i, sp := range SentenceSpans(text) {
-			st := text[sp.Start:sp.End]
-			ts := Tokenize(st, false)
-			c := candidate{hit: h, span: sp, text: st, order: i, terms: make(map[string]bool, len(ts)), seq: seqTerms(ts), sig: signals(st, q)}
-			for _, t := range ts {
-				c.terms[t.Text] = true
-			}
+		for i := range sents {
+			c := sents[i]
+			c.sig = signals(c.text, qLower)
 			c.coverage = qt.coverage(c.terms, nil, nil)
 			f := &c.feats
 			f[fCoverage] = qt.coverage(c.terms, nil, topic)
@@ -190,7 +200,7 @@ func (e *Engine) compose(q string, groups [][]string, ret Retrieval) (Answer, []
 				f[fTypeMatch] = 1
 			}
 			f[fPairs] = pairShare(qSeq, c.seq)
-			if i == 0 {
+			if c.order == 0 {
 				f[fFirst] = 1
 			}
 			f[fCount] = qt.countShare(c.terms)
@@ -280,13 +290,6 @@ func missingNumber(nums []string, terms map[string]bool) bool {
 		}
 	}
 	return len(nums) > 0
-}
-
-func embedTextOf(p Passage) string {
-	if p.Heading != "" {
-		return p.Heading + "\n" + p.Text
-	}
-	return p.Text
 }
 
 // render quotes the chosen sentences (the best first), numbers citations by

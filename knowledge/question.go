@@ -74,20 +74,23 @@ type sentenceSignals struct {
 var cjkNumeral = regexp.MustCompile(`[0-9０-９一二三四五六七八九十百千万亿两零〇][0-9０-９一二三四五六七八九十百千万亿两零〇.]*[个位名年次倍万亿千百种项家部集岁天月日号%％人元]`)
 var cjkDate = regexp.MustCompile(`[0-9０-９一二三四五六七八九十〇零]+\s*(年|月|日|世纪|世紀|年代)`)
 
-func signals(sentence string, question string) sentenceSignals {
+// signals reads the cues off a sentence; qLower is the question in lower
+// case.
+func signals(sentence string, qLower string) sentenceSignals {
 	var s sentenceSignals
-	qLower := strings.ToLower(question)
 	for _, f := range ExtractFigures(sentence) {
 		s.number = true
 		if f.Unit == UnitYear || f.Unit == UnitDate {
 			s.date = true
 		}
 	}
-	if cjkNumeral.MatchString(sentence) {
-		s.number = true
-	}
-	if cjkDate.MatchString(sentence) {
-		s.date = true
+	if strings.ContainsFunc(sentence, IsCJK) {
+		if !s.number && cjkNumeral.MatchString(sentence) {
+			s.number = true
+		}
+		if !s.date && cjkDate.MatchString(sentence) {
+			s.date = true
+		}
 	}
 	words := strings.FieldsFunc(sentence, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' })
 	for i, w := range words {
