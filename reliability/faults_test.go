@@ -115,8 +115,8 @@ func TestFaultKillDuringIndex(t *testing.T) {
 		t.Log(o)
 	}
 	stale := len(tempSnapshots(data))
-	r.set(kills, 0, "%d kills (%d while writing the snapshot) in an update of %d→%d passages taking %s: afterwards the snapshot held v1 %d×, v2 %d×, never a mix; each restart reached v2 exactly (no passage lost or duplicated); %d stale temp snapshot files left behind",
-		kills, countPrefix(outcomes, "killed while writing"), len(v1), len(v2), update.Round(time.Millisecond), sawV1, sawV2, stale)
+	r.set(kills, 0, "%d kills (%d while writing the snapshot; %d more runs finished first) in an update of %d→%d passages taking %s: afterwards the snapshot held v1 %d×, v2 %d×, never a mix; each restart reached v2 exactly (no passage lost or duplicated); %d stale temp snapshot files left behind",
+		kills, countPrefix(outcomes, "killed while writing"), len(outcomes)-kills, len(v1), len(v2), update.Round(time.Millisecond), sawV1, sawV2, stale)
 	if kills == 0 {
 		t.Error("no kill landed during indexing")
 	}
