@@ -134,10 +134,10 @@ func TestAskedFor(t *testing.T) {
 		"Who operates the park?":                AskPerson,
 		"Where is the park?":                    AskPlace,
 		"What is the mini series+ ecosystem?":   AskOther,
-		"迷你剧创造了多少就业岗位？":                       AskNumber,
-		"这部剧是哪一年上映的？":                         AskDate,
-		"谁是导演？":                               AskPerson,
-		"公园在哪里？":                              AskPlace,
+		"迷你剧创造了多少就业岗位？":                         AskNumber,
+		"这部剧是哪一年上映的？":                           AskDate,
+		"谁是导演？":                                 AskPerson,
+		"公园在哪里？":                                AskPlace,
 	}
 	for q, want := range tests {
 		if got := AskedFor(q); got != want {
