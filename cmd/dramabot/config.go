@@ -23,15 +23,18 @@ import (
 // config is every setting, from flags with environment fallbacks. Secrets
 // come only from the environment (or NAME_FILE files), never from flags.
 type config struct {
-	Docs       []string
-	NoDefault  bool
-	DataDir    string
-	Embedder   string
-	EmbedModel string
-	EmbedURL   string
-	EmbedDim   int
-	LogLevel   string
-	LogFormat  string
+	Docs      []string
+	NoDefault bool
+	// strictIndex makes a failed index refresh an error even when an
+	// older index could be served (the index command).
+	strictIndex bool
+	DataDir     string
+	Embedder    string
+	EmbedModel  string
+	EmbedURL    string
+	EmbedDim    int
+	LogLevel    string
+	LogFormat   string
 
 	// serve
 	Addr             string
@@ -306,6 +309,11 @@ func openLibrary(ctx context.Context, cfg *config, log *slog.Logger) (*library, 
 	case errors.Is(err, store.ErrSnapshot):
 		lib.persistErr = err
 		log.Warn("index kept in memory only", "err", err)
+	case err != nil && !cfg.strictIndex && st.Stats().Passages > 0:
+		// The sources changed but cannot be indexed now (a remote
+		// embedder is down): answer from the index on disk rather than
+		// not at all. `dramabot index` and a reindex report the error.
+		log.Error("index not refreshed; answering from the previous index", "err", err)
 	case err != nil:
 		return nil, err
 	}

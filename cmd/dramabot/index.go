@@ -19,6 +19,7 @@ func cmdIndex(ctx context.Context, args []string, getenv func(string) string, st
 	if cfg.secrets, err = readSecrets(getenv); err != nil {
 		return err
 	}
+	cfg.strictIndex = true
 	lib, err := openLibrary(ctx, &cfg, log)
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -278,5 +279,44 @@ func TestServe(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("serve did not stop")
+	}
+}
+
+// TestRemoteEmbedderDown: with an index on disk, a question is still
+// answered when the embedding server is down and the sources changed;
+// `dramabot index` reports the failure.
+func TestRemoteEmbedderDown(t *testing.T) {
+	up := true
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !up {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		var req struct{ Input string }
+		_ = json.NewDecoder(r.Body).Decode(&req)
+		// A small deterministic unit vector from the text's length.
+		v := make([]float32, 8)
+		v[len(req.Input)%8] = 1
+		_ = json.NewEncoder(w).Encode(map[string]any{"data": []map[string]any{{"embedding": v}}})
+	}))
+	defer srv.Close()
+	env := testEnv(t)
+	env["DRAMABOT_EMBEDDER"], env["DRAMABOT_EMBED_MODEL"], env["DRAMABOT_EMBED_URL"] = "openai", "fake", srv.URL
+	env["DRAMABOT_EMBED_API_KEY"] = "k"
+	if _, errOut, code := runProg(t, env, "index"); code != 0 {
+		t.Fatalf("index: %s", errOut)
+	}
+	up = false
+	docs := t.TempDir()
+	if err := os.WriteFile(filepath.Join(docs, "new.md"), []byte("Hongguo had 100 million users."), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env["DRAMABOT_DOCS"] = docs
+	out, errOut, code := runProg(t, env, "ask", "How many jobs has the mini series boom created?")
+	if code != 0 || !strings.Contains(out, "647,000") || !strings.Contains(errOut, "previous index") {
+		t.Errorf("ask with the embedder down: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if _, errOut, code := runProg(t, env, "index"); code != 1 || !strings.Contains(errOut, "embed") {
+		t.Errorf("index with the embedder down: exit %d, %q", code, errOut)
 	}
 }
