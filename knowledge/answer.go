@@ -313,18 +313,19 @@ func (e *Engine) render(ans Answer, hits []Hit, chosen []candidate) Answer {
 			citeOf[c.hit] = n
 			ans.Citations = append(ans.Citations, citation(n, hits[c.hit]))
 		}
-		ans.Sentences = append(ans.Sentences, Sentence{Text: c.text, Citation: n})
+		quoted := StripRefMarks(c.text)
+		ans.Sentences = append(ans.Sentences, Sentence{Text: quoted, Citation: n})
 		passage := hits[c.hit].Passage.Text
 		if i+1 < len(chosen) && chosen[i+1].hit == c.hit && chosen[i+1].order == c.order+1 && c.text == passage[c.span.Start:c.span.End] {
 			// Adjacent sentences of one passage are quoted as one span,
 			// exactly as written, under one marker.
 			next := chosen[i+1]
-			parts = append(parts, passage[c.span.Start:next.span.Start])
+			parts = append(parts, StripRefMarks(passage[c.span.Start:next.span.Start]))
 		} else {
-			parts = append(parts, c.text+" "+Marker(n)+" ")
+			parts = append(parts, quoted+" "+Marker(n)+" ")
 		}
-		for _, f := range ExtractFigures(c.text) {
-			fig := Figure{Text: f.Text, Label: FigureLabel(c.text, f), Unit: f.Unit, Value: f.Value, Citation: n}
+		for _, f := range ExtractFigures(quoted) {
+			fig := Figure{Text: f.Text, Label: FigureLabel(quoted, f), Unit: f.Unit, Value: f.Value, Citation: n}
 			if !strings.Contains(passage, fig.Text) {
 				continue // never show a figure its passage does not hold
 			}
@@ -428,4 +429,18 @@ func clipQuote(text string, qt questionTerms, limit int) string {
 		out += "…"
 	}
 	return out
+}
+
+// refMark matches the reference marks of encyclopedia text ("[12]",
+// "[note 1]", "[citation needed]", "[a]"). Quoted in an answer they would
+// read as dramabot's own citation markers, so quotes leave them out, as
+// quotations usually do.
+var refMark = regexp.MustCompile(`\[(?:\d{1,4}|[a-z]|note \d+|[a-z ]{0,30}(?:needed|given|whom\?|discuss)[a-z ]{0,10})\]|【\d{1,4}】`)
+
+// StripRefMarks removes reference marks from quoted text.
+func StripRefMarks(s string) string {
+	if !strings.ContainsAny(s, "[【") {
+		return s
+	}
+	return strings.TrimSpace(refMark.ReplaceAllString(s, ""))
 }

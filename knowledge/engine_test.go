@@ -50,7 +50,7 @@ func checkGrounded(t *testing.T, a knowledge.Answer) {
 		if n < 1 || n > len(a.Citations) {
 			t.Fatalf("citation %d of %d", n, len(a.Citations))
 		}
-		return a.Citations[n-1].Quote
+		return knowledge.StripRefMarks(a.Citations[n-1].Quote)
 	}
 	for _, s := range a.Sentences {
 		for _, part := range strings.Split(s.Text, "…") {
@@ -189,6 +189,28 @@ func TestChineseSourcesAndFigures(t *testing.T) {
 	checkGrounded(t, a)
 	if !strings.Contains(a.Text, "504.4亿元") {
 		t.Errorf("answer %q lacks 504.4亿元", a.Text)
+	}
+}
+
+func TestReferenceMarksAreNotQuoted(t *testing.T) {
+	src := knowledge.Source{ID: "wiki", Title: "Hongguo"}
+	e := newEngine(t, []knowledge.Document{{Source: src, Passages: knowledge.ChunkDocument(src,
+		"Hongguo is a free short drama app.[1][2] It had 158 million monthly users in 2024.[99][citation needed] Its owner is ByteDance.[note 3]", false)}})
+	a, err := e.Answer(context.Background(), "How many monthly users did Hongguo have in 2024?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGrounded(t, a)
+	if strings.Contains(a.Text, "[99]") || strings.Contains(a.Text, "[2]") || strings.Contains(a.Text, "needed]") {
+		t.Errorf("answer quotes reference marks: %q", a.Text)
+	}
+	for _, f := range a.Figures {
+		if f.Value == 99 || f.Value == 1 || f.Value == 2 {
+			t.Errorf("a reference mark is listed as a figure: %+v", f)
+		}
+	}
+	if !strings.Contains(a.Text, "158 million") {
+		t.Errorf("answer = %q", a.Text)
 	}
 }
 

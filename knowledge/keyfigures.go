@@ -54,7 +54,7 @@ func (e *Engine) Figures(ctx context.Context, topic string) (Answer, error) {
 	for h, hit := range hits {
 		text := hit.Passage.Text
 		for _, sp := range SentenceSpans(text) {
-			sentence := text[sp.Start:sp.End]
+			sentence := StripRefMarks(text[sp.Start:sp.End])
 			if topicTerms != nil && !sharesTerm(sentence, topicTerms) {
 				continue
 			}
