@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"dramabot/knowledge"
@@ -408,10 +409,10 @@ func TestOtherEmbedderRebuilds(t *testing.T) {
 			dir := t.TempDir()
 			mustSync(t, openStore(t, dir, newCounting().embedder()), seedDocs())
 
-			calls := 0
+			var calls atomic.Int64 // Sync embeds on several goroutines
 			counted := other
 			counted.Embed = func(ctx context.Context, text string) ([]float32, error) {
-				calls++
+				calls.Add(1)
 				return other.Embed(ctx, text)
 			}
 			st := openStore(t, dir, counted)
@@ -425,8 +426,8 @@ func TestOtherEmbedderRebuilds(t *testing.T) {
 				t.Errorf("a good snapshot of another embedder was treated as corrupt")
 			}
 			ch := mustSync(t, st, seedDocs())
-			if ch.Embedded != 5 || calls != 5 {
-				t.Errorf("rebuild with %s: %+v, %d calls", other.Name, ch, calls)
+			if ch.Embedded != 5 || calls.Load() != 5 {
+				t.Errorf("rebuild with %s: %+v, %d calls", other.Name, ch, calls.Load())
 			}
 			if got := st.Stats(); got.Embedder != other.Name {
 				t.Errorf("index embedder %q, want %q", got.Embedder, other.Name)
