@@ -11,6 +11,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -235,32 +238,11 @@ func TestConfig(t *testing.T) {
 // TestServe runs the HTTP-only server in-process: ask over HTTP, probes,
 // then a clean shutdown when the context ends.
 func TestServe(t *testing.T) {
-	env := testEnv(t)
-	env["DRAMABOT_ADDR"] = "127.0.0.1:0"
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, pw, io.Discard)
-		pw.Close()
-	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	if err != nil {
-		t.Fatalf("serve printed no address: %v", err)
-	}
-	go io.Copy(io.Discard, pr)
-	base := strings.TrimSpace(line[strings.Index(line, "http://"):])
-
-	resp, err := http.Post(base+"/v1/ask", "application/json", strings.NewReader(`{"question":"How many jobs has the mini series boom created?"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var a knowledge.Answer
-	err = json.NewDecoder(resp.Body).Decode(&a)
-	resp.Body.Close()
-	if err != nil || resp.StatusCode != 200 || !strings.Contains(a.Text, "647,000") {
-		t.Fatalf("POST /v1/ask: %d %v %q", resp.StatusCode, err, a.Text)
+	base, stop := startServe(t, testEnv(t))
+	defer stop()
+	a, code, err := askHTTP(base, "How many jobs has the mini series boom created?")
+	if err != nil || code != 200 || !strings.Contains(a.Text, "647,000") {
+		t.Fatalf("POST /v1/ask: %d %v %q", code, err, a.Text)
 	}
 	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
 		r, err := http.Get(base + p)
@@ -270,15 +252,6 @@ func TestServe(t *testing.T) {
 		if r != nil {
 			r.Body.Close()
 		}
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve returned %v on shutdown", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not stop")
 	}
 }
 
@@ -318,5 +291,107 @@ func TestRemoteEmbedderDown(t *testing.T) {
 	}
 	if _, errOut, code := runProg(t, env, "index"); code != 1 || !strings.Contains(errOut, "embed") {
 		t.Errorf("index with the embedder down: exit %d, %q", code, errOut)
+	}
+}
+
+// startServe runs serve in-process and returns its base URL and a stop
+// function that waits for a clean exit.
+func startServe(t *testing.T, env map[string]string) (string, func()) {
+	t.Helper()
+	env["DRAMABOT_ADDR"] = "127.0.0.1:0"
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, pw, io.Discard)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		cancel()
+		t.Fatalf("serve printed no address: %v", err)
+	}
+	go io.Copy(io.Discard, pr)
+	return strings.TrimSpace(line[strings.Index(line, "http://"):]), func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Error("serve did not stop")
+		}
+	}
+}
+
+func askHTTP(base, q string) (knowledge.Answer, int, error) {
+	body, _ := json.Marshal(map[string]string{"question": q})
+	resp, err := http.Post(base+"/v1/ask", "application/json", bytes.NewReader(body))
+	if err != nil {
+		return knowledge.Answer{}, 0, err
+	}
+	defer resp.Body.Close()
+	var a knowledge.Answer
+	err = json.NewDecoder(resp.Body).Decode(&a)
+	return a, resp.StatusCode, err
+}
+
+// TestReloadUnderLoad: a SIGHUP reindex while 50 clients keep asking loses
+// no request, and the new document is answerable afterwards.
+func TestReloadUnderLoad(t *testing.T) {
+	env := testEnv(t)
+	docs := t.TempDir()
+	env["DRAMABOT_DOCS"] = docs
+	env["DRAMABOT_RATE_LIMIT"] = "-1"
+	base, stop := startServe(t, env)
+	defer stop()
+
+	const question = "How many mini series did Zorblax Studios produce?"
+	if a, _, err := askHTTP(base, question); err != nil || !a.Abstained {
+		t.Fatalf("before the reload: %v %+v", err, a)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var failures, done atomic.Int64
+	var wg sync.WaitGroup
+	for i := 0; i < 50; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				a, code, err := askHTTP(base, "How many jobs has the mini series boom created?")
+				if err != nil || code != http.StatusOK || !strings.Contains(a.Text, "647,000") {
+					failures.Add(1)
+				}
+				done.Add(1)
+			}
+		}()
+	}
+	time.Sleep(200 * time.Millisecond)
+	if err := os.WriteFile(filepath.Join(docs, "zorblax.md"), []byte("---\ntitle: Studio report\npublisher: Test Wire\ndate: 2025-06-01\n---\nZorblax Studios produced 37 mini series in 2025.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		a, _, err := askHTTP(base, question)
+		if err == nil && strings.Contains(a.Text, "37") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the new document is not answerable after the reload: %+v", a)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
+	cancel()
+	wg.Wait()
+	if n := failures.Load(); n > 0 {
+		t.Errorf("%d of %d requests failed during the reload", n, done.Load())
+	}
+	if done.Load() < 50 {
+		t.Errorf("only %d requests ran", done.Load())
 	}
 }
