@@ -28,6 +28,7 @@ func OpenAI(model, baseURL, apiKey string) Embedder {
 func remote(name string, f chromem.EmbeddingFunc) Embedder {
 	return Embedder{
 		Name:     name,
+		Semantic: true,
 		Parallel: 4,
 		Embed: func(ctx context.Context, text string) ([]float32, error) {
 			ctx, cancel := context.WithTimeout(ctx, remoteTimeout)

@@ -30,8 +30,12 @@ import (
 // Embedder turns text into vectors. Name identifies the model and its
 // settings: a store built with one name is never queried with another.
 type Embedder struct {
-	Name  string
-	Embed func(ctx context.Context, text string) ([]float32, error)
+	Name string
+	// Semantic is set for models that read meaning beyond shared words
+	// (ollama, openai): every search then ranks all passages by vector.
+	// The local hashing embedder only re-weighs the words BM25 matches.
+	Semantic bool
+	Embed    func(ctx context.Context, text string) ([]float32, error)
 	// Parallel is how many texts to embed at once (default: the number
 	// of CPUs for a local embedder; set it low for a remote server).
 	Parallel int
@@ -487,7 +491,9 @@ func (s *Store) Search(ctx context.Context, query string, k int) (knowledge.Retr
 			s.log.Warn("query embedding failed; ranking lexically", "err", err)
 		case len(qv) != idx.dim:
 			s.log.Warn("query vector has the wrong size; ranking lexically", "got", len(qv), "want", idx.dim)
-		default:
+		case s.opts.Embedder.Semantic || len(lexHits) < k || len(ret.IDF)*2 < len(terms):
+			// A model that reads meaning, or a question whose words the
+			// index mostly lacks: rank every passage by vector.
 			// chromem-go errors when asked for more results than it holds.
 			res, err := idx.col.QueryEmbedding(ctx, qv, min(cand, idx.col.Count()), nil, nil)
 			if err != nil {
@@ -498,6 +504,14 @@ func (s *Store) Search(ctx context.Context, query string, k int) (knowledge.Retr
 				if d, ok := idx.byID[r.ID]; ok {
 					get(d).vec = float64(r.Similarity)
 				}
+			}
+		default:
+			// The local embedder hashes the same words BM25 matches, so
+			// its vectors only re-weigh the lexical candidates; a scan of
+			// every vector would cost 30 times the rest of the search
+			// (README, "Retrieval") for rankings no better.
+			for _, h := range lexHits {
+				get(h.doc).vec = cosine(qv, idx.vectors[h.doc])
 			}
 		}
 	}
@@ -533,3 +547,18 @@ func (s *Store) Search(ctx context.Context, query string, k int) (knowledge.Retr
 
 // Embedder name of the index in use.
 func (s *Store) Embedder() string { return s.opts.Embedder.Name }
+
+// cosine is the cosine similarity of a and b (0 if either is zero).
+func cosine(a, b []float32) float64 {
+	var ab, aa, bb float64
+	for i := range min(len(a), len(b)) {
+		x, y := float64(a[i]), float64(b[i])
+		ab += x * y
+		aa += x * x
+		bb += y * y
+	}
+	if aa == 0 || bb == 0 {
+		return 0
+	}
+	return ab / math.Sqrt(aa*bb)
+}
