@@ -11,6 +11,10 @@ import (
 // numbers kept whole ("647,000" is the term "647000", "1.2" stays "1.2");
 // CJK text, which has no spaces, as single characters and character bigrams.
 
+// AnalyzerVersion names the current way text becomes terms. Change it with
+// any change to Tokenize, so that stores index their passages again.
+const AnalyzerVersion = "terms-v2"
+
 // TermKind says what a term was made from.
 type TermKind uint8
 

@@ -21,10 +21,11 @@ import (
 	"dramabot/knowledge"
 )
 
-// DefaultDim is the default vector size: large enough that hash collisions
-// rarely merge the terms of one passage, small enough that a brute-force
-// search over 10k passages stays well under a millisecond per core.
-const DefaultDim = 256
+// DefaultDim is the default vector size. Measured on the dev sets, 64
+// buckets rank and answer as well as 256 (the vectors only re-weigh what
+// BM25 matched), and they take a quarter of the memory: 25 MB at 100k
+// passages.
+const DefaultDim = 64
 
 // Feature weights, by kind of term.
 const (

@@ -587,3 +587,20 @@ func (lx *lexicon) check() error {
 	}
 	return nil
 }
+
+// staleTempAge is how old a temp snapshot must be to be called stale: a
+// process killed while saving leaves one, as large as a snapshot.
+const staleTempAge = 10 * time.Minute
+
+// removeStaleTemps deletes temp snapshots left by a crash. Younger ones may
+// belong to another process saving right now, and are left alone.
+func (s *Store) removeStaleTemps() {
+	matches, _ := filepath.Glob(filepath.Join(s.opts.Dir, snapshotName+".tmp-*"))
+	for _, m := range matches {
+		if fi, err := os.Stat(m); err == nil && time.Since(fi.ModTime()) > staleTempAge {
+			if os.Remove(m) == nil {
+				s.log.Info("removed a temp snapshot left by a crash", "file", filepath.Base(m))
+			}
+		}
+	}
+}

@@ -60,6 +60,9 @@ type Store struct {
 	cur    atomic.Pointer[index]
 	// recovered says why a snapshot on disk was not used, if it wasn't.
 	recovered string
+	// unsaved is set while the index in use is newer than the snapshot
+	// because saving failed.
+	unsaved bool
 }
 
 const collectionName = "passages"
@@ -128,6 +131,7 @@ func Open(opts Options) (*Store, error) {
 	if opts.Dir == "" {
 		return s, nil
 	}
+	s.removeStaleTemps()
 	idx, err := s.loadSnapshot()
 	switch {
 	case err == nil && idx != nil:
@@ -210,6 +214,14 @@ func (s *Store) Sync(ctx context.Context, docs []knowledge.Document) (Changes, e
 	}
 	if ch.Added == 0 && ch.Changed == 0 && ch.Removed == 0 && len(todo) == 0 && sameSources(old.sources, sources) && len(old.entries) > 0 {
 		ch.Duration = time.Since(start)
+		if s.unsaved && s.opts.Dir != "" {
+			// The last save failed (a full or read-only data dir): try
+			// again, so the index is not lost once the disk is fixed.
+			if err := s.saveSnapshot(old); err != nil {
+				return ch, fmt.Errorf("%w: %w", ErrSnapshot, err)
+			}
+			s.unsaved = false
+		}
 		return ch, nil
 	}
 	// The lexicon first: building it briefly needs twice its final size,
@@ -229,8 +241,10 @@ func (s *Store) Sync(ctx context.Context, docs []knowledge.Document) (Changes, e
 	ch.Duration = time.Since(start)
 	if s.opts.Dir != "" {
 		if err := s.saveSnapshot(idx); err != nil {
+			s.unsaved = true
 			return ch, fmt.Errorf("%w: %w", ErrSnapshot, err)
 		}
+		s.unsaved = false
 	}
 	return ch, nil
 }
@@ -260,6 +274,10 @@ func embedText(_ knowledge.Source, p knowledge.Passage) string {
 func (s *Store) hash(src knowledge.Source, p knowledge.Passage) string {
 	h := sha256.New()
 	h.Write([]byte(s.opts.Embedder.Name))
+	h.Write([]byte{0})
+	// A change in how text is split into terms changes both the lexicon
+	// and the local vectors: every passage is then indexed again.
+	h.Write([]byte(knowledge.AnalyzerVersion))
 	h.Write([]byte{0})
 	h.Write([]byte(embedText(src, p)))
 	return hex.EncodeToString(h.Sum(nil)[:16])
