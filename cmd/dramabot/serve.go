@@ -19,6 +19,7 @@ import (
 	"dramabot/bot/discord"
 	"dramabot/bot/httpapi"
 	"dramabot/bot/telegram"
+	"dramabot/knowledge/dict"
 )
 
 // shutdownTimeout bounds the HTTP server's drain on SIGTERM.
@@ -104,6 +105,9 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 	if err != nil {
 		return err
 	}
+	// Read the dictionary for Chinese questions now rather than on the
+	// first one (0.3 s).
+	go dict.Default().Translate("短剧")
 	metrics := httpapi.NewMetrics(nil)
 	k, err := answerer(cfg, lib.engine, log, metrics)
 	if err != nil {
