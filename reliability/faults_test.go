@@ -150,8 +150,8 @@ func TestFaultCorruptSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := filepath.Join(root, "other")
-	if res := runCLI(t, map[string]string{"DRAMABOT_DATA": other, "DRAMABOT_DOCS": docs, "DRAMABOT_EMBED_DIM": "64"}, time.Minute, "index"); res.code != 0 {
-		t.Fatalf("index with dim 64: %s", res.stderr)
+	if res := runCLI(t, map[string]string{"DRAMABOT_DATA": other, "DRAMABOT_DOCS": docs, "DRAMABOT_EMBED_DIM": "32"}, time.Minute, "index"); res.code != 0 {
+		t.Fatalf("index with dim 32: %s", res.stderr)
 	}
 	otherEmbedder, _ := os.ReadFile(store.SnapshotPath(other))
 
