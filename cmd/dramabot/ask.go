@@ -21,11 +21,8 @@ func cmdAsk(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	question := strings.Join(fs.Args(), " ")
-	log, err := newLogger(&cfg, stderr)
+	log, err := cfg.start(getenv, stderr)
 	if err != nil {
-		return err
-	}
-	if cfg.secrets, err = readSecrets(getenv); err != nil {
 		return err
 	}
 	core := bot.New(bot.Config{}) // only for the question checks all surfaces share

@@ -201,6 +201,19 @@ func readSecrets(getenv func(string) string) (secrets, error) {
 	return s, nil
 }
 
+// start finishes the configuration once the flags are parsed: it builds
+// the logger and reads the secrets.
+func (cfg *config) start(getenv func(string) string, stderr io.Writer) (*slog.Logger, error) {
+	log, err := newLogger(cfg, stderr)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.secrets, err = readSecrets(getenv); err != nil {
+		return nil, err
+	}
+	return log, nil
+}
+
 // newLogger builds the program's logger on stderr.
 func newLogger(cfg *config, stderr io.Writer) (*slog.Logger, error) {
 	var level slog.Level

@@ -100,11 +100,8 @@ func cmdEval(ctx context.Context, args []string, getenv func(string) string, std
 	if *k < 1 {
 		return fmt.Errorf("eval: --k must be at least 1")
 	}
-	log, err := newLogger(&cfg, stderr)
+	log, err := cfg.start(getenv, stderr)
 	if err != nil {
-		return err
-	}
-	if cfg.secrets, err = readSecrets(getenv); err != nil {
 		return err
 	}
 	if _, err := cfg.LLM.client(cfg.secrets.LLMAPIKey); err != nil {

@@ -12,11 +12,8 @@ func cmdIndex(ctx context.Context, args []string, getenv func(string) string, st
 	if err := parseFlags(fs, args, &cfg); err != nil {
 		return err
 	}
-	log, err := newLogger(&cfg, stderr)
+	log, err := cfg.start(getenv, stderr)
 	if err != nil {
-		return err
-	}
-	if cfg.secrets, err = readSecrets(getenv); err != nil {
 		return err
 	}
 	cfg.strictIndex = true

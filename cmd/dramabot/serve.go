@@ -84,11 +84,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	cfg.Admins = append(cfg.Admins, admins...)
-	log, err := newLogger(&cfg, stderr)
+	log, err := cfg.start(getenv, stderr)
 	if err != nil {
-		return err
-	}
-	if cfg.secrets, err = readSecrets(getenv); err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)

@@ -15,11 +15,8 @@ func cmdSources(ctx context.Context, args []string, getenv func(string) string, 
 	if err := parseFlags(fs, args, &cfg); err != nil {
 		return err
 	}
-	log, err := newLogger(&cfg, stderr)
+	log, err := cfg.start(getenv, stderr)
 	if err != nil {
-		return err
-	}
-	if cfg.secrets, err = readSecrets(getenv); err != nil {
 		return err
 	}
 	lib, err := openLibrary(ctx, &cfg, log)
