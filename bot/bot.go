@@ -212,7 +212,13 @@ func (c *Core) Ask(ctx context.Context, req Request) Reply {
 	d := time.Since(start)
 	if err != nil {
 		c.observe(req.Platform, OutcomeError, d)
-		log.Error("answer failed", "err", err)
+		if errors.Is(err, context.Canceled) {
+			// The asker went away (a closed connection, a shutdown):
+			// nothing failed on our side.
+			log.Info("question canceled", "err", err)
+		} else {
+			log.Error("answer failed", "err", err)
+		}
 		return Reply{Kind: KindError, RequestID: id, Message: MsgApology}
 	}
 	outcome := OutcomeAnswered
