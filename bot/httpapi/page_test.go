@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"net/url"
 	"os"
 	"os/exec"
 	"slices"
@@ -200,6 +201,15 @@ func TestPageInChromium(t *testing.T) {
 		t.Errorf("error shown as %q", got)
 	}
 
+	// 5. A shared link (/?q=...) asks at once.
+	run("open a shared link",
+		chromedp.Navigate(e.url+"/?q="+url.QueryEscape(qJobs)),
+		chromedp.WaitVisible(chromedp.CSS("#citations blockquote mark")),
+	)
+	if got := eval(`document.getElementById('answer-text').textContent`); !strings.Contains(got, "647,000 jobs") {
+		t.Errorf("answer from a shared link %q", got)
+	}
+
 	blog.mu.Lock()
 	defer blog.mu.Unlock()
 	for _, u := range blog.requests {
@@ -219,7 +229,7 @@ func TestPageInChromium(t *testing.T) {
 		}
 		t.Errorf("browser reported: %s", p)
 	}
-	if qs := e.fake.Questions(); len(qs) != 4 || qs[0] != qJobs {
-		t.Errorf("engine got %q, want the 4 questions asked in the page", qs)
+	if qs := e.fake.Questions(); len(qs) != 5 || qs[0] != qJobs || qs[4] != qJobs {
+		t.Errorf("engine got %q, want the 5 questions asked in the page", qs)
 	}
 }

@@ -223,5 +223,12 @@
     });
     loadSources();
     document.body.dataset.state = 'idle';
+    // A link such as /?q=How+many+jobs asks at once, so an answer can be
+    // shared as a link.
+    const shared = new URLSearchParams(location.search).get('q');
+    if (shared && shared.trim()) {
+      q.value = shared.trim();
+      form.requestSubmit();
+    }
   });
 })();
