@@ -407,7 +407,11 @@ func AboutText(ab knowledge.About) string {
 	if ab.AsOf != "" {
 		s += ", as of " + ab.AsOf
 	}
-	return s + ". Embedder: " + orDash(ab.Embedder) + "."
+	s += ". Embedder: " + orDash(ab.Embedder) + "."
+	if ab.Model != "" {
+		s += " Answers are written by " + ab.Model + " and every figure in them is checked against the sources."
+	}
+	return s
 }
 
 func orDash(s string) string {

@@ -149,7 +149,11 @@ func (g *Generative) Model() string { return g.g.Model() }
 func (g *Generative) Sources() []SourceStat { return g.e.Sources() }
 
 // About describes the corpus.
-func (g *Generative) About() About { return g.e.About() }
+func (g *Generative) About() About {
+	ab := g.e.About()
+	ab.Model = g.Model()
+	return ab
+}
 
 // Figures lists key figures; they come from the passages, not the model.
 func (g *Generative) Figures(ctx context.Context, topic string) (Answer, error) {

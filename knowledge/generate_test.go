@@ -595,12 +595,14 @@ func TestSameJSONShape(t *testing.T) {
 func TestDelegates(t *testing.T) {
 	srv := llmtest.New(t)
 	r := newRig(t, clientFor(t, srv, llm.Config{}))
-	if r.gen.Model() != model || r.gen.About() != r.engine.About() || len(r.gen.Sources()) != 2 {
-		t.Error("Model, About or Sources differ from the engine's")
+	want := r.engine.About()
+	want.Model = model
+	if r.gen.Model() != model || r.gen.About() != want || len(r.gen.Sources()) != 2 {
+		t.Error("Model, About (with the model named) or Sources differ from the engine's")
 	}
 	f, err := r.gen.Figures(t.Context(), "")
-	want, _ := r.engine.Figures(t.Context(), "")
-	if err != nil || !equalJSON(t, f, want) {
+	wantFigures, _ := r.engine.Figures(t.Context(), "")
+	if err != nil || !equalJSON(t, f, wantFigures) {
 		t.Errorf("Figures differ: %v", err)
 	}
 	if len(srv.Requests()) != 0 {
@@ -620,4 +622,16 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+type namedGenerator struct{ model string }
+
+func (g namedGenerator) Complete(context.Context, string, []string) (string, error) { return "", nil }
+func (g namedGenerator) Model() string                                              { return g.model }
+
+func TestAboutNamesTheModel(t *testing.T) {
+	g := knowledge.NewGenerative(newEngine(t, nil), namedGenerator{model: "test-model"}, knowledge.GenerativeOptions{})
+	if ab := g.About(); ab.Model != "test-model" || ab.Passages == 0 {
+		t.Errorf("About() = %+v", ab)
+	}
 }

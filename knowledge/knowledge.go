@@ -154,7 +154,9 @@ type About struct {
 	Passages int    `json:"passages"`
 	AsOf     string `json:"as_of,omitempty"` // the newest source date
 	Embedder string `json:"embedder"`
-	Version  string `json:"version"`
+	// Model names the language model that writes answers, if one does.
+	Model   string `json:"model,omitempty"`
+	Version string `json:"version"`
 }
 
 // Marker renders a citation marker.
