@@ -7,14 +7,9 @@ import (
 	"unicode/utf8"
 )
 
-// Passage sizes, in runes. A paragraph longer than MaxPassageRunes is cut
+// MaxPassageRunes bounds a passage, in runes. A longer paragraph is cut
 // at sentence boundaries into pieces of about equal size.
-const (
-	MaxPassageRunes = 1000
-	// A sentence longer than this is cut at clause boundaries (commas,
-	// semicolons) when it has to be split across passages.
-	maxSentenceRunes = MaxPassageRunes
-)
+const MaxPassageRunes = 1000
 
 // Span is a byte range of a text.
 type Span struct{ Start, End int }

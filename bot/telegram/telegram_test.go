@@ -33,11 +33,10 @@ type env struct {
 }
 
 type setup struct {
-	fake     *knowledgetest.Fake
-	core     bot.Config // Knowledge and Logger are filled in
-	cfg      Config     // Token, APIURL, Core and Logger are filled in
-	noRun    bool
-	startErr func(t *testing.T, tg *telegramtest.Server)
+	fake  *knowledgetest.Fake
+	core  bot.Config // Knowledge and Logger are filled in
+	cfg   Config     // Token, APIURL, Core and Logger are filled in
+	noRun bool
 }
 
 // start connects a Bot to a new fake and runs it until the test ends. At

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"dramabot/knowledge"
 	"dramabot/knowledge/dict"
@@ -64,8 +63,8 @@ type secrets struct {
 	LLMAPIKey     string
 }
 
-// setting describes one flag and its environment variable; the README's
-// configuration table is written from the same list.
+// setting describes one flag and its environment variable (the README's
+// configuration table lists the same).
 type setting struct {
 	flag, env, def, help string
 }
@@ -80,17 +79,6 @@ var commonSettings = []setting{
 	{"embed-dim", "DRAMABOT_EMBED_DIM", strconv.Itoa(embed.DefaultDim), "vector size of the local embedder"},
 	{"log-level", "DRAMABOT_LOG_LEVEL", "info", "debug, info, warn or error (debug logs full questions)"},
 	{"log-format", "DRAMABOT_LOG_FORMAT", "text", "text or json"},
-}
-
-// secretEnv lists the secrets; each may also be read from the file named by
-// NAME_FILE (Docker and Kubernetes secrets).
-var secretEnv = []setting{
-	{"", "DRAMABOT_EMBED_API_KEY", "", "API key for --embedder openai"},
-	{"", "TELEGRAM_TOKEN", "", "Telegram bot token: serve runs the Telegram bot when set"},
-	{"", "TELEGRAM_WEBHOOK_SECRET", "", "secret token Telegram sends with webhook updates"},
-	{"", "DISCORD_TOKEN", "", "Discord bot token: serve runs the Discord bot when set"},
-	{"", "DRAMABOT_API_KEY", "", "if set, /v1/* requires it (Authorization: Bearer KEY)"},
-	{"", "DRAMABOT_LLM_API_KEY", "", "API key of the chat completions server for --llm openai"},
 }
 
 // stringList is a repeatable flag.
@@ -354,6 +342,3 @@ func (lib *library) reindex(ctx context.Context) (string, error) {
 	lib.log.Info("reindexed", "changes", ch.String())
 	return ch.String(), nil
 }
-
-// since formats a duration for people.
-func since(t time.Time) string { return time.Since(t).Round(time.Millisecond).String() }

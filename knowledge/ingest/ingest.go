@@ -235,18 +235,6 @@ func uniqueIDs(docs []knowledge.Document) []knowledge.Document {
 	return docs
 }
 
-// frontMatter is the YAML header of a Markdown or text document.
-type frontMatter struct {
-	Title     string `yaml:"title"`
-	Publisher string `yaml:"publisher"`
-	Date      string `yaml:"date"`
-	URL       string `yaml:"url"`
-	Lang      string `yaml:"lang"`
-	Editor    string `yaml:"editor"`
-	Author    string `yaml:"author"`
-	ID        string `yaml:"id"`
-}
-
 func splitFrontMatter(text string) (string, string, error) {
 	t := strings.ReplaceAll(text, "\r\n", "\n")
 	if !strings.HasPrefix(t, "---\n") {
