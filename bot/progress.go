@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"dramabot/knowledge"
+	"dramabot/knowledge/text"
 )
 
 // Progress while a slow answer is composed. An engine that writes answers
@@ -33,7 +34,7 @@ const ProgressDelay = 500 * time.Millisecond
 // of the question. It is never text from the model: nothing unverified is
 // shown.
 func ProgressText(p knowledge.Progress, question string) string {
-	zh := knowledge.IsCJKText(question)
+	zh := text.IsCJKText(question)
 	switch p.Stage {
 	case knowledge.StageReading:
 		if zh {

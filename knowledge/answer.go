@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"dramabot/knowledge/text"
 )
 
 // Retriever finds passages for a query. knowledge/store implements it.
@@ -102,7 +104,7 @@ func (e *Engine) AnswerWithHits(ctx context.Context, question string) (Answer, [
 		return Answer{}, nil, fmt.Errorf("answer: %w", err)
 	}
 	a, hits := e.compose(q, nil, ret)
-	if a.Abstained && e.opts.Translator != nil && strings.ContainsFunc(q, IsCJK) {
+	if a.Abstained && e.opts.Translator != nil && strings.ContainsFunc(q, text.IsCJK) {
 		// A Chinese question the sources do not answer in Chinese may be
 		// answered by sources in English: ask again with the English
 		// glosses of its words.
@@ -150,9 +152,9 @@ func (e *Engine) compose(q string, groups [][]string, ret Retrieval) (Answer, []
 	want := AskedFor(q)
 	qNumbers := questionNumbers(q)
 	focus := focusTerms(q)
-	qSeq := seqTerms(QueryTerms(q))
+	qSeq := seqTerms(text.QueryTerms(q))
 	lang := 0
-	if strings.ContainsFunc(q, IsCJK) {
+	if strings.ContainsFunc(q, text.IsCJK) {
 		lang = 1
 	}
 	if groups != nil {
@@ -170,12 +172,12 @@ func (e *Engine) compose(q string, groups [][]string, ret Retrieval) (Answer, []
 	for h := 0; h < top; h++ {
 		// Each sentence is analysed once; the passage's terms are theirs
 		// and its heading's.
-		text := hits[h].Passage.Text
+		ptext := hits[h].Passage.Text
 		pterms := termSet(hits[h].Passage.Heading)
 		var sents []candidate
-		for i, sp := range SentenceSpans(text) {
-			st := text[sp.Start:sp.End]
-			ts := Tokenize(st, false)
+		for i, sp := range text.SentenceSpans(ptext) {
+			st := ptext[sp.Start:sp.End]
+			ts := text.Tokenize(st, false)
 			c := candidate{hit: h, span: sp, text: st, order: i, terms: make(map[string]bool, len(ts)), seq: seqTerms(ts)}
 			for _, t := range ts {
 				c.terms[t.Text] = true
@@ -262,15 +264,15 @@ func (e *Engine) compose(q string, groups [][]string, ret Retrieval) (Answer, []
 // not thresholds it compares with ("more than 140 million", "超过2万").
 func questionNumbers(q string) []string {
 	var out []string
-	for _, f := range ExtractFigures(q) {
+	for _, f := range text.ExtractFigures(q) {
 		// Fold and lower only the text before the figure: both change byte
 		// lengths ("９" becomes "9"), so f.Start is an offset into q alone.
-		before := strings.TrimRight(strings.ToLower(Fold(q[:f.Start])), " $¥￥")
+		before := strings.TrimRight(strings.ToLower(text.Fold(q[:f.Start])), " $¥￥")
 		if comparison.MatchString(before) {
 			continue
 		}
-		for _, t := range Tokenize(f.Text, false) {
-			if t.Kind == TermNumber {
+		for _, t := range text.Tokenize(f.Text, false) {
+			if t.Kind == text.TermNumber {
 				out = append(out, t.Text)
 			}
 		}
@@ -324,8 +326,8 @@ func (e *Engine) render(ans Answer, hits []Hit, chosen []candidate) Answer {
 		} else {
 			parts = append(parts, quoted+" "+Marker(n)+" ")
 		}
-		for _, f := range ExtractFigures(quoted) {
-			fig := Figure{Text: f.Text, Label: FigureLabel(quoted, f), Unit: f.Unit, Value: f.Value, Citation: n}
+		for _, f := range text.ExtractFigures(quoted) {
+			fig := Figure{Text: f.Text, Label: text.FigureLabel(quoted, f), Unit: f.Unit, Value: f.Value, Citation: n}
 			if !strings.Contains(passage, fig.Text) {
 				continue // never show a figure its passage does not hold
 			}
@@ -372,7 +374,7 @@ func abstain(ans Answer, q string, hits []Hit, reason string, n int) Answer {
 	ans.Abstained = true
 	ans.Reason = reason
 	ans.Text = abstainEN
-	if strings.ContainsFunc(q, IsCJK) {
+	if strings.ContainsFunc(q, text.IsCJK) {
 		ans.Text = abstainZH
 	}
 	for i := 0; i < len(hits) && i < n; i++ {
@@ -381,9 +383,9 @@ func abstain(ans Answer, q string, hits []Hit, reason string, n int) Answer {
 	return ans
 }
 
-func termSet(text string) map[string]bool {
+func termSet(s string) map[string]bool {
 	m := map[string]bool{}
-	for _, t := range Tokenize(text, false) {
+	for _, t := range text.Tokenize(s, false) {
 		m[t.Text] = true
 	}
 	return m

@@ -11,6 +11,7 @@ import (
 	"dramabot/knowledge/embed"
 	"dramabot/knowledge/ingest"
 	"dramabot/knowledge/store"
+	"dramabot/knowledge/text"
 )
 
 // newEngine indexes documents (the default corpus when nil) in memory with
@@ -141,8 +142,8 @@ func TestAbstains(t *testing.T) {
 			if len(a.Figures) != 0 || len(a.Citations) != 0 {
 				t.Errorf("an abstention cites or lists figures: %+v", a)
 			}
-			wantZH := strings.ContainsFunc(q, knowledge.IsCJK)
-			if gotZH := strings.ContainsFunc(a.Text, knowledge.IsCJK); gotZH != wantZH {
+			wantZH := strings.ContainsFunc(q, text.IsCJK)
+			if gotZH := strings.ContainsFunc(a.Text, text.IsCJK); gotZH != wantZH {
 				t.Errorf("abstention %q not in the question's language", a.Text)
 			}
 		})
@@ -164,7 +165,7 @@ func TestAnswerErrors(t *testing.T) {
 func TestChineseSourcesAndFigures(t *testing.T) {
 	docs := []knowledge.Document{{
 		Source: knowledge.Source{ID: "zh", Title: "短剧市场报告", Publisher: "示例日报", Date: "2025-01-01"},
-		Passages: knowledge.ChunkDocument(knowledge.Source{ID: "zh", Title: "短剧市场报告"},
+		Passages: ingest.ChunkDocument(knowledge.Source{ID: "zh", Title: "短剧市场报告"},
 			"2024年，中国微短剧市场规模达到504.4亿元，同比增长34.9%。\n\n微短剧带动就业岗位64.7万个。\n\n用户规模超过5亿人。", false),
 	}}
 	e := newEngine(t, docs)
@@ -194,7 +195,7 @@ func TestChineseSourcesAndFigures(t *testing.T) {
 
 func TestReferenceMarksAreNotQuoted(t *testing.T) {
 	src := knowledge.Source{ID: "wiki", Title: "Hongguo"}
-	e := newEngine(t, []knowledge.Document{{Source: src, Passages: knowledge.ChunkDocument(src,
+	e := newEngine(t, []knowledge.Document{{Source: src, Passages: ingest.ChunkDocument(src,
 		"Hongguo is a free short drama app.[1][2] It had 158 million monthly users in 2024.[99][citation needed] Its owner is ByteDance.[note 3]", false)}})
 	a, err := e.Answer(context.Background(), "How many monthly users did Hongguo have in 2024?")
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"dramabot/knowledge/text"
 )
 
 // Generator completes a chat: system instructions, then turns that
@@ -184,7 +186,7 @@ func (g *Generative) AnswerReport(ctx context.Context, question string, progress
 		progress = func(Progress) {}
 	}
 	given := hits[:min(len(hits), g.passages)]
-	wantCJK := IsCJKText(ext.Question)
+	wantCJK := text.IsCJKText(ext.Question)
 	system := systemPrompt(wantCJK)
 	turns := []string{userPrompt(ext.Question, given, wantCJK)}
 	var rep Report
@@ -305,8 +307,8 @@ func (g *Generative) compose(ext Answer, hits, given []Hit, d draft, cjk bool) A
 			break
 		}
 		runes += n
-		text := renumberMarkers(s.raw, lookup)
-		parts = append(parts, spaceRE.ReplaceAllString(text, " "))
+		marked := renumberMarkers(s.raw, lookup)
+		parts = append(parts, spaceRE.ReplaceAllString(marked, " "))
 		ans.Sentences = append(ans.Sentences, Sentence{Text: s.plain, Citation: citeOf[s.cites[0]]})
 		for _, f := range s.figures {
 			k := figKey{f.passage, f.span.Start}
@@ -316,7 +318,7 @@ func (g *Generative) compose(ext Answer, hits, given []Hit, d draft, cjk bool) A
 			seen[k] = true
 			passage := given[f.passage].Passage.Text
 			ans.Figures = append(ans.Figures, Figure{
-				Text: f.span.Text, Label: FigureLabel(passage, f.span), Unit: f.span.Unit, Value: f.span.Value,
+				Text: f.span.Text, Label: text.FigureLabel(passage, f.span), Unit: f.span.Unit, Value: f.span.Value,
 				Citation: cite(f.passage + 1),
 			})
 		}

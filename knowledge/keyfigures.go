@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"dramabot/knowledge/text"
 )
 
 // Key figures: how many figures Figures lists, and how many passages it
@@ -38,7 +40,7 @@ func (e *Engine) Figures(ctx context.Context, topic string) (Answer, error) {
 			}
 		}
 		topicTerms = map[string]bool{}
-		for _, t := range QueryTerms(topic) {
+		for _, t := range text.QueryTerms(topic) {
 			topicTerms[t.Text] = true
 		}
 		ans.Text = "Key figures in the sources about " + topic + ":"
@@ -52,22 +54,22 @@ func (e *Engine) Figures(ctx context.Context, topic string) (Answer, error) {
 	var all []found
 	seen := map[string]bool{}
 	for h, hit := range hits {
-		text := hit.Passage.Text
-		for _, sp := range SentenceSpans(text) {
-			sentence := StripRefMarks(text[sp.Start:sp.End])
+		ptext := hit.Passage.Text
+		for _, sp := range text.SentenceSpans(ptext) {
+			sentence := StripRefMarks(ptext[sp.Start:sp.End])
 			if topicTerms != nil && !sharesTerm(sentence, topicTerms) {
 				continue
 			}
-			for _, f := range ExtractFigures(sentence) {
+			for _, f := range text.ExtractFigures(sentence) {
 				if f.Unit == UnitYear || f.Unit == UnitDate {
 					continue
 				}
 				key := f.Unit + "|" + fmt.Sprint(f.Value)
-				if seen[key] || !strings.Contains(text, f.Text) {
+				if seen[key] || !strings.Contains(ptext, f.Text) {
 					continue
 				}
 				seen[key] = true
-				label := FigureLabel(sentence, f)
+				label := text.FigureLabel(sentence, f)
 				rank := 1
 				switch {
 				case f.Unit != UnitNone:
@@ -100,8 +102,8 @@ func (e *Engine) Figures(ctx context.Context, topic string) (Answer, error) {
 	return ans, nil
 }
 
-func sharesTerm(text string, terms map[string]bool) bool {
-	for _, t := range Tokenize(text, false) {
+func sharesTerm(s string, terms map[string]bool) bool {
+	for _, t := range text.Tokenize(s, false) {
 		if terms[t.Text] {
 			return true
 		}

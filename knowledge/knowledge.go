@@ -10,6 +10,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"dramabot/knowledge/text"
 )
 
 // ErrNoRelevantPassage reports that a retriever found nothing at all (an
@@ -117,15 +119,16 @@ type Figure struct {
 	Citation int     `json:"citation"`
 }
 
-// Units of a Figure.
+// Units of a Figure: the JSON contract names them, and text.ExtractFigures
+// writes them.
 const (
-	UnitNone    = ""        // a plain count or amount
-	UnitPercent = "percent" // 12%, 12 percent
-	UnitFold    = "fold"    // 185-fold, 3x, 3倍
-	UnitCNY     = "CNY"     // yuan, RMB, ¥, 元
-	UnitUSD     = "USD"     // $, dollars
-	UnitYear    = "year"    // a calendar year such as 2025
-	UnitDate    = "date"    // a date such as 2025-05-08
+	UnitNone    = text.UnitNone    // a plain count or amount
+	UnitPercent = text.UnitPercent // 12%, 12 percent
+	UnitFold    = text.UnitFold    // 185-fold, 3x, 3倍
+	UnitCNY     = text.UnitCNY     // yuan, RMB, ¥, 元
+	UnitUSD     = text.UnitUSD     // $, dollars
+	UnitYear    = text.UnitYear    // a calendar year such as 2025
+	UnitDate    = text.UnitDate    // a date such as 2025-05-08
 )
 
 // Related is a passage close to the question, shown below an answer and

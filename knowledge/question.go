@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+
+	"dramabot/knowledge/text"
 )
 
 // AnswerType is what kind of answer a question asks for, read from its
@@ -78,13 +80,13 @@ var cjkDate = regexp.MustCompile(`[0-9０-９一二三四五六七八九十〇�
 // case.
 func signals(sentence string, qLower string) sentenceSignals {
 	var s sentenceSignals
-	for _, f := range ExtractFigures(sentence) {
+	for _, f := range text.ExtractFigures(sentence) {
 		s.number = true
 		if f.Unit == UnitYear || f.Unit == UnitDate {
 			s.date = true
 		}
 	}
-	if strings.ContainsFunc(sentence, IsCJK) {
+	if strings.ContainsFunc(sentence, text.IsCJK) {
 		if !s.number && cjkNumeral.MatchString(sentence) {
 			s.number = true
 		}
@@ -102,7 +104,7 @@ func signals(sentence string, qLower string) sentenceSignals {
 			s.date = true
 		}
 		r := []rune(w)
-		if len(r) > 1 && unicode.IsUpper(r[0]) && !IsCJK(r[0]) && i > 0 && !strings.Contains(qLower, lw) {
+		if len(r) > 1 && unicode.IsUpper(r[0]) && !text.IsCJK(r[0]) && i > 0 && !strings.Contains(qLower, lw) {
 			s.name = true
 		}
 	}
@@ -118,18 +120,18 @@ var (
 // "How many jobs…", "就业岗位" in "…多少就业岗位". The sentence that answers
 // it names that thing next to its figure.
 func focusTerms(q string) []string {
-	var text string
+	var counted string
 	if m := enFocus.FindStringSubmatch(q); m != nil {
-		text = m[1] + m[2]
+		counted = m[1] + m[2]
 	} else if m := zhFocus.FindStringSubmatch(q); m != nil {
-		text = m[1]
+		counted = m[1]
 	}
-	if text == "" {
+	if counted == "" {
 		return nil
 	}
 	var out []string
-	for _, t := range QueryTerms(text) {
-		if t.Kind != TermCJK {
+	for _, t := range text.QueryTerms(counted) {
+		if t.Kind != text.TermCJK {
 			out = append(out, t.Text)
 		}
 	}

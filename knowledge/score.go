@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"dramabot/knowledge/text"
 )
 
 // How sentences are scored to choose the answer. Every weight here was
@@ -21,7 +23,7 @@ type questionTerms []qterm
 type qterm struct {
 	alts   []string
 	weight float64
-	kind   TermKind
+	kind   text.TermKind
 }
 
 // cjkCharWeight scales single CJK characters against bigrams, which say
@@ -31,13 +33,13 @@ const cjkCharWeight = 0.5
 func newQuestionTerms(q string, ret Retrieval) questionTerms {
 	var qt questionTerms
 	seen := map[string]bool{}
-	for _, t := range QueryTerms(q) {
+	for _, t := range text.QueryTerms(q) {
 		if seen[t.Text] {
 			continue
 		}
 		seen[t.Text] = true
 		w := termWeight(ret, t.Text)
-		if t.Kind == TermCJK {
+		if t.Kind == text.TermCJK {
 			w *= cjkCharWeight
 		}
 		qt = append(qt, qterm{alts: []string{t.Text}, weight: w, kind: t.Kind})
@@ -50,12 +52,12 @@ func newQuestionTerms(q string, ret Retrieval) questionTerms {
 func translatedTerms(q string, groups [][]string, ret Retrieval) questionTerms {
 	var qt questionTerms
 	for _, n := range questionNumbers(q) {
-		qt = append(qt, qterm{alts: []string{n}, weight: termWeight(ret, n), kind: TermNumber})
+		qt = append(qt, qterm{alts: []string{n}, weight: termWeight(ret, n), kind: text.TermNumber})
 	}
 	for _, g := range groups {
 		var alts []string
 		w := 0.0
-		for _, t := range Tokenize(strings.Join(g, " "), false) {
+		for _, t := range text.Tokenize(strings.Join(g, " "), false) {
 			if idf, ok := ret.IDF[t.Text]; ok {
 				alts = append(alts, t.Text)
 				w = max(w, idf)
@@ -64,7 +66,7 @@ func translatedTerms(q string, groups [][]string, ret Retrieval) questionTerms {
 		if len(alts) == 0 {
 			w = termWeight(ret, "")
 		}
-		qt = append(qt, qterm{alts: alts, weight: w, kind: TermWord})
+		qt = append(qt, qterm{alts: alts, weight: w, kind: text.TermWord})
 	}
 	return qt
 }
@@ -101,7 +103,7 @@ func (qt questionTerms) coverage(terms, seen, topic map[string]bool) float64 {
 		case anyIn(t.alts, seen):
 		case anyIn(t.alts, terms):
 			got += w
-		case t.kind == TermWord && prefixMatch(t.alts, terms):
+		case t.kind == text.TermWord && prefixMatch(t.alts, terms):
 			got += prefixCredit * w
 		}
 	}
@@ -174,7 +176,7 @@ var featureWeights = [2][numFeatures]float64{
 // candidate is a sentence that might answer the question.
 type candidate struct {
 	hit      int // index into the hits
-	span     Span
+	span     text.Span
 	text     string
 	order    int // sentence number within its passage
 	terms    map[string]bool
@@ -187,10 +189,10 @@ type candidate struct {
 
 // seqTerms returns the ordered terms used for phrase matching: words,
 // numbers and single CJK characters (bigrams are implied by adjacency).
-func seqTerms(ts []Term) []string {
+func seqTerms(ts []text.Term) []string {
 	out := make([]string, 0, len(ts))
 	for _, t := range ts {
-		if t.Kind != TermBigram {
+		if t.Kind != text.TermBigram {
 			out = append(out, t.Text)
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"dramabot/knowledge/text"
 )
 
 // Verification of a generated answer. A language model's reply is read as
@@ -38,7 +40,7 @@ type draftSentence struct {
 // figure as the passage writes it.
 type verifiedFigure struct {
 	passage int // 0-based
-	span    FigureSpan
+	span    text.FigureSpan
 }
 
 var (
@@ -102,10 +104,10 @@ func stripMarkers(s string) string {
 // readDraft splits a reply into sentences with their markers, moving
 // markers that open a sentence to the sentence before.
 func readDraft(reply string) []draftSentence {
-	text := cleanReply(reply)
+	cleaned := cleanReply(reply)
 	var out []draftSentence
-	for _, sp := range SentenceSpans(text) {
-		raw := text[sp.Start:sp.End]
+	for _, sp := range text.SentenceSpans(cleaned) {
+		raw := cleaned[sp.Start:sp.End]
 		if lead := leadingMarkersRE.FindString(raw); lead != "" && len(out) > 0 {
 			out[len(out)-1].raw += " " + strings.TrimSpace(lead)
 			raw = strings.TrimSpace(raw[len(lead):])
@@ -122,22 +124,6 @@ func readDraft(reply string) []draftSentence {
 		}
 	}
 	return kept
-}
-
-// IsCJKText reports whether text is written in a CJK language: it holds
-// CJK characters, and at least a third as many as Latin letters, so that
-// "What does 短剧 mean?" is English and "短剧在Douyin上很火" Chinese.
-func IsCJKText(s string) bool {
-	var cjk, latin int
-	for _, r := range s {
-		switch {
-		case IsCJK(r):
-			cjk++
-		case isLatinLetter(r):
-			latin++
-		}
-	}
-	return cjk > 0 && cjk*3 >= latin
 }
 
 func languageName(cjk bool) string {
@@ -163,16 +149,16 @@ func checkDraft(reply string, passages []Hit, wantCJK bool) draft {
 	for _, s := range d.sentences {
 		all = append(all, s.plain)
 	}
-	if got := IsCJKText(strings.Join(all, " ")); got != wantCJK && len(all) > 0 {
+	if got := text.IsCJKText(strings.Join(all, " ")); got != wantCJK && len(all) > 0 {
 		fail("the answer is in %s, but the question is in %s: answer in %s", languageName(got), languageName(wantCJK), languageName(wantCJK))
 	}
-	figs := make([][]FigureSpan, len(passages))
+	figs := make([][]text.FigureSpan, len(passages))
 	for i, p := range passages {
-		figs[i] = ExtractFigures(p.Passage.Text)
+		figs[i] = text.ExtractFigures(p.Passage.Text)
 	}
 	kept := d.sentences[:0]
 	for _, s := range d.sentences {
-		written := ExtractFigures(s.plain)
+		written := text.ExtractFigures(s.plain)
 		d.checked += len(written)
 		marked := false
 		for _, m := range markerRE.FindAllStringSubmatch(s.raw, -1) {
@@ -216,7 +202,7 @@ func checkDraft(reply string, passages []Hit, wantCJK bool) draft {
 }
 
 // findFigure looks for f in the cited passages (1-based numbers).
-func findFigure(f FigureSpan, cites []int, figs [][]FigureSpan) (verifiedFigure, bool) {
+func findFigure(f text.FigureSpan, cites []int, figs [][]text.FigureSpan) (verifiedFigure, bool) {
 	for _, n := range cites {
 		for _, g := range figs[n-1] {
 			if sameFigure(f, g) {
@@ -228,7 +214,7 @@ func findFigure(f FigureSpan, cites []int, figs [][]FigureSpan) (verifiedFigure,
 }
 
 // passagesWith lists the passages (1-based) that hold f.
-func passagesWith(f FigureSpan, figs [][]FigureSpan) []int {
+func passagesWith(f text.FigureSpan, figs [][]text.FigureSpan) []int {
 	var out []int
 	for i, fs := range figs {
 		for _, g := range fs {
@@ -243,7 +229,7 @@ func passagesWith(f FigureSpan, figs [][]FigureSpan) []int {
 
 // sameFigure compares normalized figures: 64.7万 and 647,000 are the same
 // number, 185-fold and 185倍 the same fold, but 12% is not 12.
-func sameFigure(a, b FigureSpan) bool {
+func sameFigure(a, b text.FigureSpan) bool {
 	if a.Unit != b.Unit {
 		return false
 	}

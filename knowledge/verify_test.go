@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+
+	"dramabot/knowledge/text"
 )
 
 func TestReadDraft(t *testing.T) {
@@ -37,27 +39,11 @@ func TestReadDraft(t *testing.T) {
 	}
 }
 
-func TestIsCJKText(t *testing.T) {
-	for s, want := range map[string]bool{
-		"How many jobs?":                        false,
-		"What does 短剧 mean?":                    false,
-		"短剧创造了多少就业岗位？":                          true,
-		"ReelShort的下载量达到1,000万次":                true,
-		"短剧是什么 drama?":                          true,
-		"647,000":                               false,
-		"The 短剧 (duanju) market grew 185-fold.": false,
-	} {
-		if got := IsCJKText(s); got != want {
-			t.Errorf("IsCJKText(%q) = %v, want %v", s, got, want)
-		}
-	}
-}
-
 func TestSameFigure(t *testing.T) {
-	fig := func(s string) FigureSpan {
-		fs := ExtractFigures(s)
+	fig := func(s string) text.FigureSpan {
+		fs := text.ExtractFigures(s)
 		if len(fs) != 1 {
-			t.Fatalf("ExtractFigures(%q) = %+v", s, fs)
+			t.Fatalf("text.ExtractFigures(%q) = %+v", s, fs)
 		}
 		return fs[0]
 	}

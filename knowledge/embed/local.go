@@ -18,7 +18,7 @@ import (
 	"slices"
 	"sync"
 
-	"dramabot/knowledge"
+	"dramabot/knowledge/text"
 )
 
 // DefaultDim is the default vector size. Measured on the dev sets, 64
@@ -74,22 +74,22 @@ type scratch struct {
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 // Vector is Embed without a context or error.
-func (l *Local) Vector(text string) []float32 {
+func (l *Local) Vector(s string) []float32 {
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
 	feats := sc.feats[:0]
-	for _, t := range knowledge.Tokenize(text, false) {
+	for _, t := range text.Tokenize(s, false) {
 		w := weightWord
 		switch t.Kind {
-		case knowledge.TermNumber:
+		case text.TermNumber:
 			w = weightNumber
-		case knowledge.TermBigram:
+		case text.TermBigram:
 			w = weightBigram
-		case knowledge.TermCJK:
+		case text.TermCJK:
 			w = weightCJK
 		}
 		feats = append(feats, feature{hash(uint64(t.Kind), t.Text), w})
-		if t.Kind == knowledge.TermWord && len(t.Text) > 3 {
+		if t.Kind == text.TermWord && len(t.Text) > 3 {
 			// Trigrams of "^word$".
 			for i := 0; i+3 <= len(t.Text)+2; i++ {
 				feats = append(feats, feature{hashPadded(t.Text, i), weightTrigram})

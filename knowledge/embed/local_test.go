@@ -5,26 +5,26 @@ import (
 	"strings"
 	"testing"
 
-	"dramabot/knowledge"
+	"dramabot/knowledge/text"
 )
 
 // referenceVector is the embedder as first written (a map of feature
 // counts, padded trigram strings): Vector must give the same vectors.
-func referenceVector(dim int, text string) []float64 {
+func referenceVector(dim int, s string) []float64 {
 	acc := make([]float64, dim)
 	counts := map[uint64]float64{}
-	for _, t := range knowledge.Tokenize(text, false) {
+	for _, t := range text.Tokenize(s, false) {
 		w := weightWord
 		switch t.Kind {
-		case knowledge.TermNumber:
+		case text.TermNumber:
 			w = weightNumber
-		case knowledge.TermBigram:
+		case text.TermBigram:
 			w = weightBigram
-		case knowledge.TermCJK:
+		case text.TermCJK:
 			w = weightCJK
 		}
 		counts[hash(uint64(t.Kind), t.Text)] += w
-		if t.Kind == knowledge.TermWord && len(t.Text) > 3 {
+		if t.Kind == text.TermWord && len(t.Text) > 3 {
 			padded := "^" + t.Text + "$"
 			for i := 0; i+3 <= len(padded); i++ {
 				counts[hash(9, padded[i:i+3])] += weightTrigram

@@ -1,8 +1,9 @@
 // Package ingest reads source documents into knowledge.Documents: the
 // embedded default corpus, and folders or files an operator points at
 // (Markdown with optional YAML front matter, plain text, HTML, and JSONL
-// files of ready-made passages). A malformed file is reported as a Problem
-// with its path and reason; the rest still loads.
+// files of ready-made passages), cut into passages (chunk.go). A malformed
+// file is reported as a Problem with its path and reason; the rest still
+// loads.
 package ingest
 
 import (
@@ -27,6 +28,7 @@ import (
 
 	"dramabot/corpus"
 	"dramabot/knowledge"
+	"dramabot/knowledge/text"
 )
 
 // MaxFileBytes bounds one document file; larger files are reported, not read.
@@ -171,7 +173,7 @@ func loadFile(fsys fs.FS, p, origin string) ([]knowledge.Document, []Problem) {
 	if src.Title == "" {
 		src.Title = titleFromName(p)
 	}
-	passages := knowledge.ChunkDocument(src, body, true)
+	passages := ChunkDocument(src, body, true)
 	if len(passages) <= 1 && strings.TrimSpace(body) == "" {
 		return fail(errors.New("no text found"))
 	}
@@ -398,7 +400,7 @@ func readJSONL(r io.Reader, p, full string) ([]knowledge.Document, []Problem) {
 		// is cut, into "ID#1", "ID#2", ...
 		pieces := []string{pl.Text}
 		if utf8.RuneCountInString(pl.Text) > MaxJSONLPassageRunes {
-			pieces = knowledge.SplitLong(pl.Text, knowledge.MaxPassageRunes)
+			pieces = text.SplitLong(pl.Text, maxPassageRunes)
 		}
 		for k, text := range pieces {
 			id := pl.ID

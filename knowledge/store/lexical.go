@@ -7,7 +7,7 @@ import (
 	"sort"
 	"sync"
 
-	"dramabot/knowledge"
+	"dramabot/knowledge/text"
 )
 
 // BM25 parameters (Robertson & Zaragoza, "The Probabilistic Relevance
@@ -18,7 +18,7 @@ const (
 )
 
 // lexicon is an in-memory inverted index ranked with BM25. Terms come from
-// knowledge.Tokenize, so figures stay whole ("647000") and CJK text is
+// text.Tokenize, so figures stay whole ("647000") and CJK text is
 // matched by characters and bigrams.
 //
 // Postings are stored flat (one array for all terms) to keep the index
@@ -38,11 +38,11 @@ type termCount struct {
 	tf   uint16
 }
 
-// analyze lists the distinct terms of text in order of first occurrence
+// analyze lists the distinct terms of s in order of first occurrence
 // (so that term ids, and everything built from them, are the same on
 // every run). seen is scratch space, cleared on return.
-func analyze(text string, seen map[string]int32) []termCount {
-	terms := knowledge.Tokenize(text, false)
+func analyze(s string, seen map[string]int32) []termCount {
+	terms := text.Tokenize(s, false)
 	out := make([]termCount, 0, len(terms)/2)
 	for _, t := range terms {
 		if i, ok := seen[t.Text]; ok {

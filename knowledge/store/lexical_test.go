@@ -5,8 +5,8 @@ import (
 	"slices"
 	"testing"
 
-	"dramabot/knowledge"
 	"dramabot/knowledge/store/internal/synth"
+	"dramabot/knowledge/text"
 )
 
 // TestBuildLexiconMatchesReference compares the batched, flat lexicon with
@@ -27,10 +27,10 @@ func TestBuildLexiconMatchesReference(t *testing.T) {
 	}
 	ref := map[string][]posting{}
 	refLen := make([]float32, len(texts))
-	for i, text := range texts {
+	for i, txt := range texts {
 		tf := map[string]uint16{}
 		var order []string
-		for _, term := range knowledge.Tokenize(text, false) {
+		for _, term := range text.Tokenize(txt, false) {
 			if tf[term.Text] == 0 {
 				order = append(order, term.Text)
 			}

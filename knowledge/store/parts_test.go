@@ -6,9 +6,9 @@ import (
 	"sync"
 	"testing"
 
-	"dramabot/knowledge"
 	"dramabot/knowledge/embed"
 	"dramabot/knowledge/store/internal/synth"
+	"dramabot/knowledge/text"
 )
 
 // BenchmarkSearchParts splits one hybrid search at 10k passages into its
@@ -42,7 +42,7 @@ func BenchmarkSearchParts(b *testing.B) {
 	b.Run("bm25", func(b *testing.B) {
 		i := 0
 		for b.Loop() {
-			idx.lex.search(knowledge.QueryTermTexts(qs[i%len(qs)]), candidates)
+			idx.lex.search(text.QueryTermTexts(qs[i%len(qs)]), candidates)
 			i++
 		}
 	})

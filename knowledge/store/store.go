@@ -26,6 +26,7 @@ import (
 	chromem "github.com/philippgille/chromem-go"
 
 	"dramabot/knowledge"
+	"dramabot/knowledge/text"
 )
 
 // Embedder turns text into vectors. Name identifies the model and its
@@ -285,7 +286,7 @@ func (s *Store) hash(src knowledge.Source, p knowledge.Passage) string {
 	h.Write([]byte{0})
 	// A change in how text is split into terms changes both the lexicon
 	// and the local vectors: every passage is then indexed again.
-	h.Write([]byte(knowledge.AnalyzerVersion))
+	h.Write([]byte(text.AnalyzerVersion))
 	h.Write([]byte{0})
 	h.Write([]byte(embedText(src, p)))
 	return hex.EncodeToString(h.Sum(nil)[:16])
@@ -490,7 +491,7 @@ const (
 // (a remote embedder is down), it ranks lexically and logs why.
 func (s *Store) Search(ctx context.Context, query string, k int) (knowledge.Retrieval, error) {
 	idx := s.cur.Load()
-	terms := knowledge.QueryTermTexts(query)
+	terms := text.QueryTermTexts(query)
 	ret := knowledge.Retrieval{IDF: idx.lex.termIDF(terms), MaxIDF: idx.lex.idf(1), Passages: len(idx.entries)}
 	n := len(idx.entries)
 	if n == 0 || k <= 0 {

@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"dramabot/knowledge"
+	"dramabot/knowledge/text"
 )
 
 // PassagesPerDoc is how many passages each generated document holds.
@@ -83,7 +84,7 @@ func Questions(docs []knowledge.Document, m int) []Question {
 		p := all[(i*len(all))/m+r.IntN(max(1, len(all)/m))]
 		sentences := splitSentences(p.Text)
 		s := sentences[r.IntN(len(sentences))]
-		if strings.ContainsFunc(s, knowledge.IsCJK) {
+		if strings.ContainsFunc(s, text.IsCJK) {
 			rs := []rune(strings.TrimRight(s, "。"))
 			n := min(len(rs), 6+r.IntN(6))
 			start := r.IntN(len(rs) - n + 1)

@@ -1,11 +1,11 @@
-package knowledge
+package text
 
-// Stem reduces an English word (lower case ASCII) to its Porter stem, so that
+// stem reduces an English word (lower case ASCII) to its Porter stem, so that
 // "created", "creates" and "creating" match. Words that are not plain
 // lower-case ASCII letters are returned unchanged.
 //
 // This is M.F. Porter's 1980 algorithm ("An algorithm for suffix stripping").
-func Stem(w string) string {
+func stem(w string) string {
 	if len(w) <= 2 {
 		return w
 	}

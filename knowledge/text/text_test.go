@@ -1,10 +1,30 @@
-package knowledge
+package text
 
 import (
 	"slices"
 	"strings"
 	"testing"
 )
+
+// termTexts returns the texts of Tokenize(text, false).
+func termTexts(text string) []string {
+	ts := Tokenize(text, false)
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.Text
+	}
+	return out
+}
+
+// sentences returns the sentences of text, verbatim.
+func sentences(text string) []string {
+	spans := SentenceSpans(text)
+	out := make([]string, len(spans))
+	for i, sp := range spans {
+		out[i] = text[sp.Start:sp.End]
+	}
+	return out
+}
 
 func TestTokenize(t *testing.T) {
 	tests := []struct {
@@ -23,9 +43,9 @@ func TestTokenize(t *testing.T) {
 		{"", nil},
 	}
 	for _, tt := range tests {
-		got := TermTexts(tt.in)
+		got := termTexts(tt.in)
 		if !slices.Equal(got, tt.want) {
-			t.Errorf("TermTexts(%q) = %q, want %q", tt.in, got, tt.want)
+			t.Errorf("termTexts(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -47,8 +67,8 @@ func TestStem(t *testing.T) {
 		"operates": "oper", "operated": "oper", "generating": "gener", "jobs": "job", "caresses": "caress",
 		"ponies": "poni", "relational": "relat", "hopping": "hop", "filing": "file", "happy": "happi", "C++": "C++",
 	} {
-		if got := Stem(in); got != want {
-			t.Errorf("Stem(%q) = %q, want %q", in, got, want)
+		if got := stem(in); got != want {
+			t.Errorf("stem(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -66,32 +86,9 @@ func TestSentenceSpans(t *testing.T) {
 		{"lower case. continues", []string{"lower case. continues"}},
 	}
 	for _, tt := range tests {
-		if got := Sentences(tt.in); !slices.Equal(got, tt.want) {
-			t.Errorf("Sentences(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := sentences(tt.in); !slices.Equal(got, tt.want) {
+			t.Errorf("sentences(%q) = %q, want %q", tt.in, got, tt.want)
 		}
-	}
-}
-
-func TestParagraphsAndChunk(t *testing.T) {
-	src := Source{ID: "doc", Title: "A Title", Publisher: "Pub", Date: "2025-01-02"}
-	body := "# Market\n\nFirst paragraph.\nSecond line of it.\n\n## Jobs\n\nJobs paragraph."
-	ps := ChunkDocument(src, body, true)
-	if len(ps) != 3 {
-		t.Fatalf("ChunkDocument gave %d passages: %+v", len(ps), ps)
-	}
-	if ps[0].ID != "doc#0" || !strings.Contains(ps[0].Text, "From: Pub") || !strings.Contains(ps[0].Text, "A Title") {
-		t.Errorf("title passage = %+v", ps[0])
-	}
-	if ps[1].ID != "doc#1" || ps[1].Heading != "Market" || ps[1].Text != "First paragraph.\nSecond line of it." {
-		t.Errorf("passage 1 = %+v", ps[1])
-	}
-	if ps[2].ID != "doc#2" || ps[2].Heading != "Jobs" {
-		t.Errorf("passage 2 = %+v", ps[2])
-	}
-	// Stable ids: the same text chunks the same way.
-	again := ChunkDocument(src, body, true)
-	if !slices.Equal(ps, again) {
-		t.Error("chunking is not deterministic")
 	}
 }
 
@@ -125,38 +122,18 @@ func TestSplitLong(t *testing.T) {
 	}
 }
 
-func TestAskedFor(t *testing.T) {
-	tests := map[string]AnswerType{
-		"How many jobs did mini series create?": AskNumber,
-		"What percentage of users pay?":         AskNumber,
-		"When did the boom start?":              AskDate,
-		"In what year was it founded?":          AskDate,
-		"Who operates the park?":                AskPerson,
-		"Where is the park?":                    AskPlace,
-		"What is the mini series+ ecosystem?":   AskOther,
-		"迷你剧创造了多少就业岗位？":                         AskNumber,
-		"这部剧是哪一年上映的？":                           AskDate,
-		"谁是导演？":                                 AskPerson,
-		"公园在哪里？":                                AskPlace,
-	}
-	for q, want := range tests {
-		if got := AskedFor(q); got != want {
-			t.Errorf("AskedFor(%q) = %v, want %v", q, got, want)
+func TestIsCJKText(t *testing.T) {
+	for s, want := range map[string]bool{
+		"How many jobs?":                        false,
+		"What does 短剧 mean?":                    false,
+		"短剧创造了多少就业岗位？":                          true,
+		"ReelShort的下载量达到1,000万次":                true,
+		"短剧是什么 drama?":                          true,
+		"647,000":                               false,
+		"The 短剧 (duanju) market grew 185-fold.": false,
+	} {
+		if got := IsCJKText(s); got != want {
+			t.Errorf("IsCJKText(%q) = %v, want %v", s, got, want)
 		}
-	}
-}
-
-func TestQuestionNumbersAndFocus(t *testing.T) {
-	if got := questionNumbers("How much did iQiyi spend in 2023?"); !slices.Equal(got, []string{"2023"}) {
-		t.Errorf("questionNumbers = %q", got)
-	}
-	if got := questionNumbers("Which years did assets exceed $20,000 or stay under 140 million?"); len(got) != 0 {
-		t.Errorf("thresholds taken as facts: %q", got)
-	}
-	if got := focusTerms("How many jobs has the boom created?"); !slices.Equal(got, []string{"job"}) {
-		t.Errorf("focusTerms = %q", got)
-	}
-	if got := focusTerms("迷你剧创造了多少就业岗位？"); !slices.Contains(got, "就业") {
-		t.Errorf("focusTerms = %q", got)
 	}
 }

@@ -1,4 +1,4 @@
-package knowledge
+package text
 
 import (
 	"math"
@@ -6,6 +6,18 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+)
+
+// Units of a figure: one spelling for each of the many ways a unit is
+// written.
+const (
+	UnitNone    = ""        // a plain count or amount
+	UnitPercent = "percent" // 12%, 12 percent
+	UnitFold    = "fold"    // 185-fold, 3x, 3倍
+	UnitCNY     = "CNY"     // yuan, RMB, ¥, 元
+	UnitUSD     = "USD"     // $, dollars
+	UnitYear    = "year"    // a calendar year such as 2025
+	UnitDate    = "date"    // a date such as 2025-05-08
 )
 
 // FigureSpan is a figure found in a text: its byte range, the text as
@@ -381,7 +393,7 @@ func FigureLabel(text string, f FigureSpan) string {
 			w += s2
 		}
 		word := strings.ToLower(text[j:w])
-		if w > j && !IsStopWord(word) && len(word) > 1 {
+		if w > j && !isStopWord(word) && len(word) > 1 {
 			end = w
 		}
 	case IsCJK(r):

@@ -1,15 +1,10 @@
-package knowledge
+package text
 
 import (
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
-
-// MaxPassageRunes bounds a passage, in runes. A longer paragraph is cut
-// at sentence boundaries into pieces of about equal size.
-const MaxPassageRunes = 1000
 
 // Span is a byte range of a text.
 type Span struct{ Start, End int }
@@ -145,123 +140,6 @@ func trimSpan(text string, s, e int) (int, int) {
 		e -= size
 	}
 	return s, e
-}
-
-// Sentences returns the sentences of text, verbatim.
-func Sentences(text string) []string {
-	spans := SentenceSpans(text)
-	out := make([]string, len(spans))
-	for i, sp := range spans {
-		out[i] = text[sp.Start:sp.End]
-	}
-	return out
-}
-
-// Block is a paragraph of a document, with the heading it falls under.
-type Block struct {
-	Heading string
-	Text    string
-}
-
-// Paragraphs splits plain or Markdown text into blocks: paragraphs are
-// separated by blank lines; a Markdown heading ("# Title") starts a new
-// block and becomes the heading of the blocks under it. Lines inside a
-// paragraph keep their line breaks (they may be list items or table rows).
-func Paragraphs(text string) []Block {
-	text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
-	var blocks []Block
-	heading := ""
-	var cur []string
-	flush := func() {
-		if len(cur) > 0 {
-			if t := strings.TrimSpace(strings.Join(cur, "\n")); t != "" {
-				blocks = append(blocks, Block{Heading: heading, Text: t})
-			}
-			cur = nil
-		}
-	}
-	for _, line := range strings.Split(text, "\n") {
-		trimmed := strings.TrimSpace(line)
-		switch {
-		case trimmed == "":
-			flush()
-		case isMarkdownHeading(trimmed):
-			flush()
-			heading = strings.TrimSpace(strings.TrimLeft(trimmed, "#"))
-		default:
-			cur = append(cur, strings.TrimRightFunc(line, unicode.IsSpace))
-		}
-	}
-	flush()
-	return blocks
-}
-
-func isMarkdownHeading(line string) bool {
-	n := 0
-	for n < len(line) && line[n] == '#' {
-		n++
-	}
-	return n >= 1 && n <= 6 && (len(line) == n || line[n] == ' ')
-}
-
-// ChunkDocument cuts a document's body into passages with stable ids
-// ("SOURCEID#N", N counting from 1). When withTitle is set, passage 0 holds
-// the title and a byline built from the source's metadata, so questions
-// about the document itself ("who published it?") can be answered.
-func ChunkDocument(src Source, body string, withTitle bool) []Passage {
-	var out []Passage
-	if withTitle && strings.TrimSpace(src.Title) != "" {
-		text := clip(strings.TrimSpace(src.Title), maxTitleRunes)
-		if b := Byline(src); b != "" {
-			text += "\n" + b
-		}
-		text = strings.TrimSpace(clip(text, MaxPassageRunes)) // a runaway publisher or editor
-		out = append(out, Passage{ID: src.ID + "#0", SourceID: src.ID, Ordinal: 0, Text: text})
-	}
-	n := 0
-	for _, blk := range Paragraphs(body) {
-		for _, piece := range SplitLong(blk.Text, MaxPassageRunes) {
-			n++
-			out = append(out, Passage{
-				ID: src.ID + "#" + strconv.Itoa(n), SourceID: src.ID, Ordinal: n,
-				Heading: blk.Heading, Text: piece,
-			})
-		}
-	}
-	return out
-}
-
-// maxTitleRunes bounds the title in a document's title passage: answers
-// quote passages whole, and a runaway title (a 100k-character front matter
-// line) made a 100k-character answer.
-const maxTitleRunes = 300
-
-// clip cuts s to at most n runes, at a word boundary where there is one,
-// and marks the cut.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	cut := string([]rune(s)[:n-1])
-	if i := strings.LastIndexByte(cut, ' '); i > len(cut)/2 {
-		cut = cut[:i]
-	}
-	return strings.TrimSpace(cut) + "…"
-}
-
-// Byline renders the source's publisher, editor and date as one line.
-func Byline(src Source) string {
-	var parts []string
-	if src.Publisher != "" {
-		parts = append(parts, "From: "+src.Publisher)
-	}
-	if src.Editor != "" {
-		parts = append(parts, "Editor: "+src.Editor)
-	}
-	if src.Date != "" {
-		parts = append(parts, "Published: "+src.Date)
-	}
-	return strings.Join(parts, " · ")
 }
 
 // SplitLong cuts text longer than max runes at sentence boundaries into

@@ -1,4 +1,8 @@
-package knowledge
+// Package text turns text into what dramabot compares and checks: terms
+// for ranking and scoring (Tokenize, QueryTerms), sentences (SentenceSpans,
+// SplitLong) and figures (ExtractFigures). It is a leaf: the standard
+// library only, no knowledge of passages or answers.
+package text
 
 import (
 	"strings"
@@ -61,19 +65,25 @@ func IsCJK(r rune) bool {
 		unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r)
 }
 
+// IsCJKText reports whether text is written in a CJK language: it holds
+// CJK characters, and at least a third as many as Latin letters, so that
+// "What does 短剧 mean?" is English and "短剧在Douyin上很火" Chinese.
+func IsCJKText(s string) bool {
+	var cjk, latin int
+	for _, r := range s {
+		switch {
+		case IsCJK(r):
+			cjk++
+		case isLatinLetter(r):
+			latin++
+		}
+	}
+	return cjk > 0 && cjk*3 >= latin
+}
+
 // Tokenize splits text into terms. Stop words are dropped unless keepStop.
 func Tokenize(text string, keepStop bool) []Term {
 	return appendTerms(nil, text, keepStop)
-}
-
-// TermTexts returns just the texts of Tokenize(text, false).
-func TermTexts(text string) []string {
-	ts := Tokenize(text, false)
-	out := make([]string, len(ts))
-	for i, t := range ts {
-		out[i] = t.Text
-	}
-	return out
 }
 
 func appendTerms(out []Term, text string, keepStop bool) []Term {
@@ -129,14 +139,14 @@ func appendTerms(out []Term, text string, keepStop bool) []Term {
 				w += text[j:p]
 				j = p
 			}
-			if keepStop || !IsStopWord(w) {
+			if keepStop || !isStopWord(w) {
 				if base, ok := irregular[w]; ok {
 					w = base
 				}
 				if u, ok := unitWords[w]; ok {
 					w = u
 				}
-				out = append(out, Term{Text: Stem(w), Kind: TermWord, Pos: pos})
+				out = append(out, Term{Text: stem(w), Kind: TermWord, Pos: pos})
 				if w == "times" {
 					// "three times larger" asks for what "185-fold" says.
 					out = append(out, Term{Text: "fold", Kind: TermWord, Pos: pos})
@@ -217,10 +227,10 @@ func normalizeNumber(s string) string {
 	return s
 }
 
-// IsStopWord reports whether an English word (lower case) carries too
+// isStopWord reports whether an English word (lower case) carries too
 // little meaning to match on: articles, pronouns, auxiliaries,
 // prepositions and question words.
-func IsStopWord(w string) bool { return stopWords[w] }
+func isStopWord(w string) bool { return stopWords[w] }
 
 var stopWords = func() map[string]bool {
 	m := map[string]bool{}
