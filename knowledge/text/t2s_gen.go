@@ -1,0 +1,210 @@
+//go:build ignore
+
+// t2s_gen writes t2s_table.go, the character table behind FoldTraditional,
+// from OpenCC's dictionary/TSCharacters.txt. Run it with `go generate` in
+// this directory.
+//
+// The OpenCC data comes from the Go module github.com/longbridgeapp/opencc,
+// which embeds OpenCC's dictionaries. The generator fetches it with
+// `go mod download` run in an empty temporary directory, so the module is
+// verified against the checksum database but never becomes a requirement of
+// this repository. -src reads a TSCharacters.txt from elsewhere instead.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"go/format"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+const (
+	openccModule  = "github.com/longbridgeapp/opencc"
+	openccVersion = "v0.3.13"
+	// openccSum pins the module's content: a different zip under the same
+	// version would change the table without anyone noticing otherwise.
+	openccSum = "h1:H8r4oXL4s+oR3gbBb4tW4D26jT+Mc5+znzwAnXsx4ao="
+)
+
+func main() {
+	src := flag.String("src", "", "TSCharacters.txt to read (default: from "+openccModule+"@"+openccVersion+")")
+	out := flag.String("o", "t2s_table.go", "file to write")
+	flag.Parse()
+	log.SetFlags(0)
+	log.SetPrefix("t2s_gen: ")
+
+	path := *src
+	if path == "" {
+		dir, err := downloadOpenCC()
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := checkLicense(filepath.Join(dir, "LICENSE")); err != nil {
+			log.Fatal(err)
+		}
+		path = filepath.Join(dir, "dictionary", "TSCharacters.txt")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	pairs, err := parse(data)
+	if err != nil {
+		log.Fatalf("%s: %v", path, err)
+	}
+	src2, err := render(pairs)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(*out, src2, 0o644); err != nil {
+		log.Fatal(err)
+	}
+	log.Printf("%d characters written to %s", len(pairs), *out)
+}
+
+// downloadOpenCC puts the module into the module cache and returns its
+// directory.
+func downloadOpenCC() (string, error) {
+	tmp, err := os.MkdirTemp("", "t2s_gen")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	cmd := exec.Command("go", "mod", "download", "-json", openccModule+"@"+openccVersion)
+	cmd.Dir = tmp
+	// Outside any module and workspace, so this repository's go.mod and
+	// go.sum stay as they are.
+	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=")
+	cmd.Stderr = os.Stderr
+	outb, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go mod download %s@%s: %w", openccModule, openccVersion, err)
+	}
+	var m struct{ Dir, Sum, Error string }
+	if err := json.Unmarshal(outb, &m); err != nil {
+		return "", fmt.Errorf("go mod download output: %w", err)
+	}
+	if m.Error != "" {
+		return "", fmt.Errorf("go mod download: %s", m.Error)
+	}
+	if m.Sum != openccSum {
+		return "", fmt.Errorf("%s@%s has checksum %s, want %s", openccModule, openccVersion, m.Sum, openccSum)
+	}
+	return m.Dir, nil
+}
+
+func checkLicense(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if !bytes.Contains(b, []byte("Apache License")) || !bytes.Contains(b, []byte("Version 2.0")) {
+		return fmt.Errorf("%s is not the Apache License 2.0; check the terms before regenerating", path)
+	}
+	return nil
+}
+
+type pair struct{ from, to rune }
+
+// parse reads lines of "TRADITIONAL<TAB>SIMPLIFIED [ALTERNATIVE...]". Of
+// several candidates the first is OpenCC's default and the one kept.
+// Characters that map to themselves are dropped. A candidate that is itself
+// mapped further (OpenCC converts in one pass) is followed to its end, so
+// that folding twice gives what folding once gives.
+func parse(data []byte) ([]pair, error) {
+	m := map[rune]rune{}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimRight(sc.Text(), "\r")
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		key, vals, ok := strings.Cut(line, "\t")
+		first, _, _ := strings.Cut(vals, " ")
+		from, fsize := utf8.DecodeRuneInString(key)
+		to, tsize := utf8.DecodeRuneInString(first)
+		if !ok || fsize != len(key) || tsize != len(first) || from == utf8.RuneError || to == utf8.RuneError {
+			return nil, fmt.Errorf("line %d: want one character, a tab and one or more characters: %q", n, line)
+		}
+		if _, dup := m[from]; dup {
+			return nil, fmt.Errorf("line %d: %c listed twice", n, from)
+		}
+		m[from] = to
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	var pairs []pair
+	for from, to := range m {
+		for i := 0; ; i++ {
+			next, ok := m[to]
+			if !ok || next == to {
+				break
+			}
+			if i > len(m) {
+				return nil, fmt.Errorf("%c: mapping cycle", from)
+			}
+			to = next
+		}
+		if to != from {
+			pairs = append(pairs, pair{from, to})
+		}
+	}
+	slices.SortFunc(pairs, func(a, b pair) int { return cmp.Compare(a.from, b.from) })
+	return pairs, nil
+}
+
+func render(pairs []pair) ([]byte, error) {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "// Code generated by t2s_gen.go from OpenCC's dictionary/TSCharacters.txt (%s %s); DO NOT EDIT.\n\n", openccModule, openccVersion)
+	b.WriteString(`// The character data is OpenCC's (Open Chinese Convert,
+// https://github.com/BYVoid/OpenCC), licensed under the Apache License,
+// Version 2.0 (https://www.apache.org/licenses/LICENSE-2.0). Changes made
+// here: only the first (default) candidate of each character is kept,
+// characters that map to themselves are dropped, and a candidate that OpenCC
+// maps again is replaced by its final form.
+
+package text
+
+`)
+	fmt.Fprintf(&b, "// t2sPairs maps Traditional characters to Simplified ones, sorted by the\n// Traditional character. %d pairs.\n", len(pairs))
+	b.WriteString("var t2sPairs = [...][2]rune{\n")
+	for i := 0; i < len(pairs); i += 4 {
+		var comment strings.Builder
+		for _, p := range pairs[i:min(i+4, len(pairs))] {
+			fmt.Fprintf(&b, "{0x%04X, 0x%04X}, ", p.from, p.to)
+			fmt.Fprintf(&comment, " %c%c", p.from, p.to)
+		}
+		fmt.Fprintf(&b, "//%s\n", comment.String())
+	}
+	b.WriteString("}\n\n")
+
+	// A bitmap of the Traditional characters below U+10000 lets FoldTraditional
+	// pass over every other character of the Basic Multilingual Plane, nearly
+	// all of real text, with one load instead of a binary search.
+	var bits [0x10000 / 64]uint64
+	for _, p := range pairs {
+		if p.from < 0x10000 {
+			bits[p.from/64] |= 1 << (p.from % 64)
+		}
+	}
+	b.WriteString("// t2sBMP has bit r set when rune r < U+10000 is a key of t2sPairs.\n")
+	b.WriteString("var t2sBMP = [1024]uint64{\n")
+	for i, w := range bits {
+		if w != 0 {
+			fmt.Fprintf(&b, "0x%03X: 0x%016X,\n", i, w)
+		}
+	}
+	b.WriteString("}\n")
+	return format.Source(b.Bytes())
+}
