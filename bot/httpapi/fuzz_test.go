@@ -29,8 +29,9 @@ func (fuzzEngine) Sources() []knowledge.SourceStat { return knowledgetest.Sample
 func (fuzzEngine) About() knowledge.About          { return knowledge.About{Sources: 1, Passages: 9} }
 
 // FuzzAskRequest: whatever the body of POST /v1/ask, the answer is JSON
-// with the right status: 200 and an answer for a usable question, 400 or
-// 413 with an error message and a request id otherwise; never a 5xx.
+// with the right status: 200 and an answer for a usable question, 400, 413
+// or (for a type other than JSON) 415 with an error message and a request
+// id otherwise; never a 5xx.
 func FuzzAskRequest(f *testing.F) {
 	for _, body := range []string{
 		`{"question": "How many jobs has the mini series boom created?"}`,
@@ -61,6 +62,11 @@ func FuzzAskRequest(f *testing.F) {
 			if err := json.Unmarshal(out, &a); err != nil || a.Text == "" {
 				t.Fatalf("body %q: 200 without an answer: %q", body, out)
 			}
+		case http.StatusUnsupportedMediaType:
+			if isJSON(contentType) {
+				t.Fatalf("Content-Type %q: 415 for JSON", contentType)
+			}
+			fallthrough
 		case http.StatusBadRequest, http.StatusRequestEntityTooLarge:
 			var e struct {
 				Error     string `json:"error"`

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -35,6 +36,10 @@ type sourcesResponse struct {
 }
 
 func (s *Server) handleAsk(w http.ResponseWriter, r *http.Request) {
+	if !isJSON(r.Header.Get("Content-Type")) {
+		s.writeError(w, r, http.StatusUnsupportedMediaType, "unsupported Content-Type: send application/json")
+		return
+	}
 	var req askRequest
 	if !s.decodeJSON(w, r, &req) {
 		return
@@ -113,6 +118,17 @@ func (s *Server) writeReply(w http.ResponseWriter, r *http.Request, reply bot.Re
 		s.log.Error("unexpected reply kind", "request_id", reply.RequestID, "kind", int(reply.Kind))
 		s.writeError(w, r, http.StatusInternalServerError, bot.MsgApology)
 	}
+}
+
+// isJSON reports whether a request's Content-Type is JSON. A missing type
+// is taken as JSON, for clients that send none; a form or text body is
+// refused rather than guessed at.
+func isJSON(contentType string) bool {
+	if contentType == "" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
 }
 
 // retryAfterSeconds rounds up, as bot.RateLimitMessage does, so the header

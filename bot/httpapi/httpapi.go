@@ -53,11 +53,14 @@ type Config struct {
 	// a webhook path can hold a secret. A pattern that conflicts with the
 	// server's own routes makes New panic, as ServeMux.Handle does.
 	Mount map[string]http.Handler
-	// TrustForwardedFor takes the client address from the last entry of
-	// X-Forwarded-For, the one a reverse proxy in front of dramabot
-	// appends. Leave it off when clients connect directly: they could then
-	// choose their own address and slip past the rate limit.
-	TrustForwardedFor bool
+	// TrustedProxies are the reverse proxies in front of dramabot. When the
+	// peer of a request is in one of these prefixes, the client address is
+	// taken from X-Forwarded-For: its right-most address that is not a
+	// trusted proxy, since every proxy appends the address it saw and only
+	// what trusted proxies appended is not the client's own claim. Empty:
+	// X-Forwarded-For is ignored, so clients that connect directly cannot
+	// choose their address and slip past the rate limit.
+	TrustedProxies []netip.Prefix
 	// AskTimeout bounds one question or figures lookup; 0 means
 	// DefaultAskTimeout.
 	AskTimeout time.Duration
@@ -70,7 +73,7 @@ type Server struct {
 	metrics    *Metrics
 	keyHash    *[sha256.Size]byte // nil: no API key
 	ready      func() error
-	trustXFF   bool
+	proxies    []netip.Prefix
 	askTimeout time.Duration
 	mux        *http.ServeMux
 }
@@ -101,7 +104,7 @@ func New(cfg Config) *Server {
 		log:        cfg.Logger,
 		metrics:    cfg.Metrics,
 		ready:      cfg.Ready,
-		trustXFF:   cfg.TrustForwardedFor,
+		proxies:    cfg.TrustedProxies,
 		askTimeout: cfg.AskTimeout,
 		mux:        http.NewServeMux(),
 	}
@@ -297,22 +300,38 @@ func (s *Server) clientKey(r *http.Request) string {
 
 // clientAddr is the client's IP address as text.
 func (s *Server) clientAddr(r *http.Request) string {
-	if s.trustXFF {
-		if v := r.Header.Values("X-Forwarded-For"); len(v) > 0 {
-			last := v[len(v)-1]
-			if i := strings.LastIndexByte(last, ','); i >= 0 {
-				last = last[i+1:]
-			}
-			if ip, err := netip.ParseAddr(strings.TrimSpace(last)); err == nil {
-				return ip.Unmap().String()
-			}
-		}
-	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
-	return host
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !s.trusted(peer) {
+		return host
+	}
+	// Walk the chain from the peer leftwards while the hops are trusted.
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		ip, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break // garbage: keep the last address a trusted hop vouched for
+		}
+		peer = ip.Unmap()
+		if !s.trusted(peer) {
+			break
+		}
+	}
+	return peer.String()
+}
+
+// trusted reports whether ip is one of the trusted proxies.
+func (s *Server) trusted(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	for _, p := range s.proxies {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 // HTTPServer returns an http.Server for s with timeouts suited to it, and

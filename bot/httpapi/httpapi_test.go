@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"reflect"
 	"strconv"
 	"strings"
@@ -63,7 +64,7 @@ type envOptions struct {
 	apiKey     string
 	ready      func() error
 	mount      map[string]http.Handler
-	trustXFF   bool
+	proxies    []netip.Prefix
 	sourceList []knowledge.SourceStat
 	figures    func(ctx context.Context, topic string) (knowledge.Answer, error)
 }
@@ -81,7 +82,7 @@ func newEnv(t *testing.T, o envOptions) *testEnv {
 	core := bot.New(bot.Config{Knowledge: fake, Logger: logger, Metrics: metrics, RateLimit: rate})
 	srv := httptest.NewServer(httpapi.New(httpapi.Config{
 		Core: core, Logger: logger, Metrics: metrics, APIKey: o.apiKey, Ready: o.ready,
-		Mount: o.mount, TrustForwardedFor: o.trustXFF,
+		Mount: o.mount, TrustedProxies: o.proxies,
 	}))
 	t.Cleanup(srv.Close)
 	if !strings.HasPrefix(srv.URL, "http://127.0.0.1:") {
@@ -318,7 +319,7 @@ func TestRateLimitPerClient(t *testing.T) {
 }
 
 func TestRateLimitBehindProxy(t *testing.T) {
-	e := newEnv(t, envOptions{rateLimit: 1, trustXFF: true})
+	e := newEnv(t, envOptions{rateLimit: 1, proxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
 	xff := func(v string) map[string]string { return map[string]string{"X-Forwarded-For": v} }
 	decodeAnswer(t, e.ask(qJobs, xff("198.51.100.1, 203.0.113.1")))
 	// Same last hop (the address the proxy saw), whatever the client claims before it.
@@ -329,6 +330,94 @@ func TestRateLimitBehindProxy(t *testing.T) {
 	decodeAnswer(t, e.ask(qJobs, xff("2001:db8:1:2::1")))
 	wantError(t, e.ask(qJobs, xff("2001:db8:1:2::ffff")), http.StatusTooManyRequests, "too fast")
 	decodeAnswer(t, e.ask(qJobs, xff("2001:db8:1:3::1")))
+}
+
+// TestAskContentType: a body that says it is not JSON gets 415; no type at
+// all is taken as JSON.
+func TestAskContentType(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	body := `{"question": "` + qJobs + `"}`
+	tests := []struct {
+		contentType string
+		status      int
+	}{
+		{"", http.StatusOK},
+		{"application/json", http.StatusOK},
+		{"Application/JSON; charset=utf-8", http.StatusOK},
+		{"application/vnd.dramabot+json", http.StatusOK},
+		{"text/plain", http.StatusUnsupportedMediaType},
+		{"text/plain; charset=utf-8", http.StatusUnsupportedMediaType},
+		{"application/x-www-form-urlencoded", http.StatusUnsupportedMediaType},
+		{"multipart/form-data; boundary=x", http.StatusUnsupportedMediaType},
+		{"json", http.StatusUnsupportedMediaType},
+		{";;", http.StatusUnsupportedMediaType},
+	}
+	for _, tt := range tests {
+		t.Run(tt.contentType, func(t *testing.T) {
+			header := map[string]string{}
+			if tt.contentType != "" {
+				header["Content-Type"] = tt.contentType
+			}
+			r := e.do("POST", "/v1/ask", strings.NewReader(body), header)
+			if tt.status == http.StatusOK {
+				decodeAnswer(t, r)
+				return
+			}
+			wantError(t, r, tt.status, "send application/json")
+		})
+	}
+}
+
+// TestClientAddressBehindProxies: the client address, as the access log
+// and the rate limit see it, is the right-most address of X-Forwarded-For
+// that is not a trusted proxy, and only when the peer (here the loopback
+// client of the test server) is trusted itself.
+func TestClientAddressBehindProxies(t *testing.T) {
+	loopback := netip.MustParsePrefix("127.0.0.0/8")
+	inner := netip.MustParsePrefix("10.0.0.0/8")
+	tests := []struct {
+		name    string
+		proxies []netip.Prefix
+		xff     []string // one X-Forwarded-For header each
+		want    string
+	}{
+		{"no trusted proxies", nil, []string{"203.0.113.7"}, "127.0.0.1"},
+		{"peer not trusted", []netip.Prefix{inner}, []string{"203.0.113.7"}, "127.0.0.1"},
+		{"one proxy", []netip.Prefix{loopback}, []string{"203.0.113.7"}, "203.0.113.7"},
+		{"client's own claim ignored", []netip.Prefix{loopback}, []string{"192.0.2.1, 203.0.113.7"}, "203.0.113.7"},
+		{"two proxies", []netip.Prefix{loopback, inner}, []string{"192.0.2.1, 203.0.113.7, 10.1.2.3"}, "203.0.113.7"},
+		{"two headers", []netip.Prefix{loopback, inner}, []string{"192.0.2.1, 203.0.113.7", "10.1.2.3"}, "203.0.113.7"},
+		{"untrusted hop in the middle", []netip.Prefix{loopback}, []string{"203.0.113.7, 10.1.2.3"}, "10.1.2.3"},
+		{"every hop trusted", []netip.Prefix{loopback, inner}, []string{"10.9.9.9, 10.1.2.3"}, "10.9.9.9"},
+		{"garbage before a trusted hop", []netip.Prefix{loopback, inner}, []string{"not-an-ip, 10.1.2.3"}, "10.1.2.3"},
+		{"no header", []netip.Prefix{loopback}, nil, "127.0.0.1"},
+		{"IPv4-mapped IPv6", []netip.Prefix{loopback}, []string{"::ffff:203.0.113.7"}, "203.0.113.7"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, envOptions{rateLimit: 1, proxies: tt.proxies})
+			req, err := http.NewRequest("POST", e.url+"/v1/ask", strings.NewReader(`{"question": "`+qJobs+`"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			for _, v := range tt.xff {
+				req.Header.Add("X-Forwarded-For", v)
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("status %d", res.StatusCode)
+			}
+			line := lineWith(e.logs.String(), "route=ask")
+			if !strings.HasSuffix(strings.TrimSpace(line), " client="+tt.want) {
+				t.Errorf("access log %q, want client=%s", line, tt.want)
+			}
+		})
+	}
 }
 
 func TestAPIKey(t *testing.T) {

@@ -55,7 +55,7 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 			Name: "dramabot_answer_duration_seconds",
 			Help: "Time to answer a question that reached the knowledge engine (answered or abstained), by platform.",
 			// Retrieval with a local embedder takes tens of milliseconds; a
-			// generating model (issue 7) can take seconds.
+			// generating model can take seconds.
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"platform"}),
 		feedback: prometheus.NewCounterVec(prometheus.CounterOpts{
