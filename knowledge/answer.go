@@ -23,8 +23,8 @@ type Retriever interface {
 // Answer limits: an answer quotes at most two sentences, in at most 400
 // characters with its citation markers.
 const (
-	MaxAnswerSentences = 2
-	MaxAnswerRunes     = 400
+	maxAnswerSentences = 2
+	maxAnswerRunes     = 400
 )
 
 // EngineOptions configure an Engine.
@@ -95,7 +95,7 @@ func (e *Engine) AnswerWithHits(ctx context.Context, question string) (Answer, [
 	if q == "" || !strings.ContainsFunc(q, isWordRune) {
 		return Answer{}, nil, ErrEmptyQuestion
 	}
-	if utf8.RuneCountInString(q) > MaxQuestionRunes {
+	if utf8.RuneCountInString(q) > maxQuestionRunes {
 		return Answer{}, nil, ErrQuestionTooLong
 	}
 	depth := max(SearchDepth, e.opts.TopK+e.opts.Related)
@@ -149,7 +149,7 @@ func (e *Engine) compose(q string, groups [][]string, ret Retrieval) (Answer, []
 		return abstain(ans, q, hits, "no passage matches the question", e.opts.Related), hits
 	}
 	qt := newQuestionTerms(q, ret)
-	want := AskedFor(q)
+	want := askedFor(q)
 	qNumbers := questionNumbers(q)
 	focus := focusTerms(q)
 	qSeq := seqTerms(text.QueryTerms(q))
@@ -222,7 +222,7 @@ func (e *Engine) compose(q string, groups [][]string, ret Retrieval) (Answer, []
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
 	first := cands[0]
-	if (want == AskNumber || want == AskDate) && !typeMatch(want, first.sig) {
+	if (want == askNumber || want == askDate) && !typeMatch(want, first.sig) {
 		// A figure or a date was asked for: prefer the best sentence that
 		// has one if it is nearly as good. When no relevant passage holds
 		// a figure at all, the sources lack it.
@@ -239,7 +239,7 @@ func (e *Engine) compose(q string, groups [][]string, ret Retrieval) (Answer, []
 				break
 			}
 		}
-		if want == AskNumber && !anyFigure {
+		if want == askNumber && !anyFigure {
 			return abstain(ans, q, hits, "no passage holds the figure asked for", e.opts.Related), hits
 		}
 	}
@@ -315,14 +315,14 @@ func (e *Engine) render(ans Answer, hits []Hit, chosen []candidate) Answer {
 			citeOf[c.hit] = n
 			ans.Citations = append(ans.Citations, citation(n, hits[c.hit]))
 		}
-		quoted := StripRefMarks(c.text)
+		quoted := stripRefMarks(c.text)
 		ans.Sentences = append(ans.Sentences, Sentence{Text: quoted, Citation: n})
 		passage := hits[c.hit].Passage.Text
 		if i+1 < len(chosen) && chosen[i+1].hit == c.hit && chosen[i+1].order == c.order+1 && c.text == passage[c.span.Start:c.span.End] {
 			// Adjacent sentences of one passage are quoted as one span,
 			// exactly as written, under one marker.
 			next := chosen[i+1]
-			parts = append(parts, StripRefMarks(passage[c.span.Start:next.span.Start]))
+			parts = append(parts, stripRefMarks(passage[c.span.Start:next.span.Start]))
 		} else {
 			parts = append(parts, quoted+" "+Marker(n)+" ")
 		}
@@ -439,8 +439,8 @@ func clipQuote(text string, qt questionTerms, limit int) string {
 // quotations usually do.
 var refMark = regexp.MustCompile(`\[(?:\d{1,4}|[a-z]|note \d+|[a-z ]{0,30}(?:needed|given|whom\?|discuss)[a-z ]{0,10})\]|【\d{1,4}】`)
 
-// StripRefMarks removes reference marks from quoted text.
-func StripRefMarks(s string) string {
+// stripRefMarks removes reference marks from quoted text.
+func stripRefMarks(s string) string {
 	if !strings.ContainsAny(s, "[【") {
 		return s
 	}

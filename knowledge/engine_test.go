@@ -225,7 +225,7 @@ func TestKeyFigures(t *testing.T) {
 		t.Fatal("no key figures in the default corpus")
 	}
 	for _, f := range a.Figures {
-		if f.Unit == knowledge.UnitYear || f.Unit == knowledge.UnitDate {
+		if f.Unit == text.UnitYear || f.Unit == text.UnitDate {
 			t.Errorf("key figures list a %s: %q", f.Unit, f.Text)
 		}
 		if !strings.Contains(a.Citations[f.Citation-1].Quote, f.Text) {

@@ -56,12 +56,12 @@ func (e *Engine) Figures(ctx context.Context, topic string) (Answer, error) {
 	for h, hit := range hits {
 		ptext := hit.Passage.Text
 		for _, sp := range text.SentenceSpans(ptext) {
-			sentence := StripRefMarks(ptext[sp.Start:sp.End])
+			sentence := stripRefMarks(ptext[sp.Start:sp.End])
 			if topicTerms != nil && !sharesTerm(sentence, topicTerms) {
 				continue
 			}
 			for _, f := range text.ExtractFigures(sentence) {
-				if f.Unit == UnitYear || f.Unit == UnitDate {
+				if f.Unit == text.UnitYear || f.Unit == text.UnitDate {
 					continue
 				}
 				key := f.Unit + "|" + fmt.Sprint(f.Value)
@@ -72,7 +72,7 @@ func (e *Engine) Figures(ctx context.Context, topic string) (Answer, error) {
 				label := text.FigureLabel(sentence, f)
 				rank := 1
 				switch {
-				case f.Unit != UnitNone:
+				case f.Unit != text.UnitNone:
 					rank = 3
 				case f.Value >= 1000:
 					rank = 2

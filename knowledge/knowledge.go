@@ -10,24 +10,17 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-
-	"dramabot/knowledge/text"
 )
-
-// ErrNoRelevantPassage reports that a retriever found nothing at all (an
-// empty index, or a question with no term the index knows). The answerer
-// turns it into an abstaining Answer; an abstention is not an error.
-var ErrNoRelevantPassage = errors.New("no relevant passage")
 
 // ErrEmptyQuestion reports a question with no searchable text.
 var ErrEmptyQuestion = errors.New("empty question")
 
-// ErrQuestionTooLong reports a question over MaxQuestionRunes.
+// ErrQuestionTooLong reports a question over maxQuestionRunes characters.
 var ErrQuestionTooLong = errors.New("question too long")
 
-// MaxQuestionRunes bounds what Answer accepts. Chat surfaces may set lower
+// maxQuestionRunes bounds what Answer accepts. Chat surfaces set lower
 // limits of their own.
-const MaxQuestionRunes = 4000
+const maxQuestionRunes = 4000
 
 // Source is one document of the corpus with the metadata a citation needs.
 type Source struct {
@@ -41,6 +34,23 @@ type Source struct {
 	// Origin says where the document was read from (a path, or
 	// "embedded:NAME" for the built-in corpus). Not shown to chat users.
 	Origin string `json:"origin,omitempty"`
+	// Note is set when the document is one of our market notes: a fact
+	// read on the page at URL, restated in our own words.
+	Note *NoteInfo `json:"note,omitempty"`
+}
+
+// NoteInfo describes a market note: who produced the figure it reports,
+// the period the figure is about, and how far the page can be trusted.
+type NoteInfo struct {
+	Topic    string `json:"topic,omitempty"`
+	Producer string `json:"producer,omitempty"`
+	Period   string `json:"period,omitempty"`
+	Forecast bool   `json:"forecast,omitempty"`
+	// Grade is A for a primary source or an established outlet, B for a
+	// reputable secondary one.
+	Grade     string `json:"grade,omitempty"`
+	PageTitle string `json:"page_title,omitempty"`
+	PageLang  string `json:"page_lang,omitempty"`
 }
 
 // Passage is a retrievable unit of text: a paragraph, a heading with its
@@ -78,8 +88,8 @@ type Answer struct {
 	Citations []Citation `json:"citations"`
 	Figures   []Figure   `json:"figures"`
 	Related   []Related  `json:"related"`
-	// Generated is set when a language model wrote the text (issue 7);
-	// extractive answers leave it empty.
+	// Generated names the language model that wrote the text; extractive
+	// answers leave it empty.
 	Generated string `json:"generated_by,omitempty"`
 }
 
@@ -102,6 +112,8 @@ type Citation struct {
 	// Quote is the full text of the cited passage.
 	Quote string  `json:"quote"`
 	Score float64 `json:"score"`
+	// Note is set when the passage is our note on the page at URL.
+	Note *NoteInfo `json:"note,omitempty"`
 }
 
 // Figure is a number found in an answer, normalized, and tied to the
@@ -112,24 +124,13 @@ type Figure struct {
 	// Label is Text with the words that follow it in the passage
 	// ("647,000 jobs"), also verbatim; it is what chat surfaces show.
 	Label string `json:"label"`
-	// Unit is one of the Unit* constants.
+	// Unit is one of text.UnitNone, UnitPercent, UnitFold, UnitCNY,
+	// UnitUSD, UnitYear and UnitDate.
 	Unit string `json:"unit"`
 	// Value is the normalized value: 64.7万 is 647000, 12% is 12.
 	Value    float64 `json:"value"`
 	Citation int     `json:"citation"`
 }
-
-// Units of a Figure: the JSON contract names them, and text.ExtractFigures
-// writes them.
-const (
-	UnitNone    = text.UnitNone    // a plain count or amount
-	UnitPercent = text.UnitPercent // 12%, 12 percent
-	UnitFold    = text.UnitFold    // 185-fold, 3x, 3倍
-	UnitCNY     = text.UnitCNY     // yuan, RMB, ¥, 元
-	UnitUSD     = text.UnitUSD     // $, dollars
-	UnitYear    = text.UnitYear    // a calendar year such as 2025
-	UnitDate    = text.UnitDate    // a date such as 2025-05-08
-)
 
 // Related is a passage close to the question, shown below an answer and
 // instead of one when the engine abstains.
@@ -183,6 +184,9 @@ func (c Citation) Source() string {
 		if part != "" {
 			s += ", " + part
 		}
+	}
+	if c.Note != nil && c.Note.Producer != "" && c.Note.Producer != c.Publisher {
+		s += ", citing " + c.Note.Producer
 	}
 	if c.Paragraph > 0 {
 		s += ", paragraph " + strconv.Itoa(c.Paragraph)

@@ -8,20 +8,20 @@ import (
 	"dramabot/knowledge/text"
 )
 
-// AnswerType is what kind of answer a question asks for, read from its
+// answerType is what kind of answer a question asks for, read from its
 // wording ("how many", "when", "谁", "多少"...).
-type AnswerType int
+type answerType int
 
 // Answer types.
 const (
-	AskOther  AnswerType = iota
-	AskNumber            // how many / how much / what percentage / 多少 / 几
-	AskDate              // when / what year / 哪一年 / 什么时候
-	AskPerson            // who / 谁
-	AskPlace             // where / 哪里
+	askOther  answerType = iota
+	askNumber            // how many / how much / what percentage / 多少 / 几
+	askDate              // when / what year / 哪一年 / 什么时候
+	askPerson            // who / 谁
+	askPlace             // where / 哪里
 )
 
-func (t AnswerType) String() string {
+func (t answerType) String() string {
 	return [...]string{"other", "number", "date", "person", "place"}[t]
 }
 
@@ -36,19 +36,19 @@ var (
 	zhPlace  = regexp.MustCompile(`哪里|哪裡|哪儿|何处|何處|在哪|哪个(国家|城市|省|地区|地方)|哪個(國家|城市|省|地區|地方)|哪(国|國|座城|个城|個城)`)
 )
 
-// AskedFor reads the answer type off a question.
-func AskedFor(q string) AnswerType {
+// askedFor reads the answer type off a question.
+func askedFor(q string) answerType {
 	switch {
 	case enDate.MatchString(q) || zhDate.MatchString(q):
-		return AskDate
+		return askDate
 	case enNumber.MatchString(q) || zhNumber.MatchString(q):
-		return AskNumber
+		return askNumber
 	case enPerson.MatchString(q) || zhPerson.MatchString(q):
-		return AskPerson
+		return askPerson
 	case enPlace.MatchString(q) || zhPlace.MatchString(q):
-		return AskPlace
+		return askPlace
 	}
-	return AskOther
+	return askOther
 }
 
 var numberWords = map[string]bool{
@@ -82,7 +82,7 @@ func signals(sentence string, qLower string) sentenceSignals {
 	var s sentenceSignals
 	for _, f := range text.ExtractFigures(sentence) {
 		s.number = true
-		if f.Unit == UnitYear || f.Unit == UnitDate {
+		if f.Unit == text.UnitYear || f.Unit == text.UnitDate {
 			s.date = true
 		}
 	}

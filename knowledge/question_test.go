@@ -6,22 +6,22 @@ import (
 )
 
 func TestAskedFor(t *testing.T) {
-	tests := map[string]AnswerType{
-		"How many jobs did mini series create?": AskNumber,
-		"What percentage of users pay?":         AskNumber,
-		"When did the boom start?":              AskDate,
-		"In what year was it founded?":          AskDate,
-		"Who operates the park?":                AskPerson,
-		"Where is the park?":                    AskPlace,
-		"What is the mini series+ ecosystem?":   AskOther,
-		"迷你剧创造了多少就业岗位？":                         AskNumber,
-		"这部剧是哪一年上映的？":                           AskDate,
-		"谁是导演？":                                 AskPerson,
-		"公园在哪里？":                                AskPlace,
+	tests := map[string]answerType{
+		"How many jobs did mini series create?": askNumber,
+		"What percentage of users pay?":         askNumber,
+		"When did the boom start?":              askDate,
+		"In what year was it founded?":          askDate,
+		"Who operates the park?":                askPerson,
+		"Where is the park?":                    askPlace,
+		"What is the mini series+ ecosystem?":   askOther,
+		"迷你剧创造了多少就业岗位？":                         askNumber,
+		"这部剧是哪一年上映的？":                           askDate,
+		"谁是导演？":                                 askPerson,
+		"公园在哪里？":                                askPlace,
 	}
 	for q, want := range tests {
-		if got := AskedFor(q); got != want {
-			t.Errorf("AskedFor(%q) = %v, want %v", q, got, want)
+		if got := askedFor(q); got != want {
+			t.Errorf("askedFor(%q) = %v, want %v", q, got, want)
 		}
 	}
 }

@@ -231,13 +231,13 @@ func numberShare(nums []string, terms map[string]bool) float64 {
 	return float64(n) / float64(len(nums))
 }
 
-func typeMatch(want AnswerType, sig sentenceSignals) bool {
+func typeMatch(want answerType, sig sentenceSignals) bool {
 	switch want {
-	case AskNumber:
+	case askNumber:
 		return sig.number
-	case AskDate:
+	case askDate:
 		return sig.date
-	case AskPerson, AskPlace:
+	case askPerson, askPlace:
 		return sig.name
 	}
 	return false
@@ -250,7 +250,7 @@ const (
 	// if it scores within this margin.
 	typedSwitchMargin = 0.1
 	// answerBudget bounds the two sentences together, in runes; with the
-	// citation markers the answer stays within MaxAnswerRunes.
+	// citation markers the answer stays within maxAnswerRunes.
 	answerBudget = 390
 	// confidentCoverage: a first sentence that holds the kind of answer
 	// asked and at least this share of the question is quoted alone.
@@ -268,7 +268,7 @@ const (
 )
 
 // wantsSecond reports whether the answer should quote a second sentence.
-func wantsSecond(want AnswerType, first candidate) bool {
+func wantsSecond(want answerType, first candidate) bool {
 	return !(typeMatch(want, first.sig) && first.feats[fCoverage] >= confidentCoverage)
 }
 
@@ -276,7 +276,7 @@ func wantsSecond(want AnswerType, first candidate) bool {
 // most of what the first lacks (question terms it does not cover), with a
 // bonus for continuing the first in the same passage, among those that fit
 // the length budget.
-func pickSecond(qt questionTerms, want AnswerType, cands []candidate, first candidate) (candidate, bool) {
+func pickSecond(qt questionTerms, want answerType, cands []candidate, first candidate) (candidate, bool) {
 	budget := answerBudget - utf8.RuneCountInString(first.text)
 	var best candidate
 	bestScore := 0.0
@@ -292,7 +292,7 @@ func pickSecond(qt questionTerms, want AnswerType, cands []candidate, first cand
 		case c.order == first.order+1 || c.order == first.order-1:
 			s += secondAdjacent
 		}
-		if want == AskDate && c.hit == first.hit && c.order == 0 && first.order > 0 && isTableRow(first.text) {
+		if want == askDate && c.hit == first.hit && c.order == 0 && first.order > 0 && isTableRow(first.text) {
 			// Which year? A table row says it only with the header row
 			// that names the columns ("| 2019 | 2018").
 			s += tableHeaderBonus

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"dramabot/knowledge"
+	"dramabot/knowledge/text"
 )
 
 // Fake implements the engine methods bot.Core uses. The zero value answers
@@ -93,8 +94,8 @@ func Sample(q string) knowledge.Answer {
 			Date: src.Date, URL: src.URL, Paragraph: 2, Quote: sampleQuote, Score: 0.91,
 		}},
 		Figures: []knowledge.Figure{
-			{Text: "185-fold", Label: "185-fold", Unit: knowledge.UnitFold, Value: 185, Citation: 1},
-			{Text: "647,000", Label: "647,000 jobs", Unit: knowledge.UnitNone, Value: 647000, Citation: 1},
+			{Text: "185-fold", Label: "185-fold", Unit: text.UnitFold, Value: 185, Citation: 1},
+			{Text: "647,000", Label: "647,000 jobs", Unit: text.UnitNone, Value: 647000, Citation: 1},
 		},
 		Related: []knowledge.Related{{
 			PassageID: src.ID + "#9", SourceID: src.ID, Title: src.Title, Publisher: src.Publisher, Date: src.Date,
