@@ -153,12 +153,10 @@ func (e *Engine) compose(q string, groups [][]string, ret Retrieval) (Answer, []
 	qNumbers := questionNumbers(q)
 	focus := focusTerms(q)
 	qSeq := seqTerms(text.QueryTerms(q))
-	lang := 0
-	if strings.ContainsFunc(q, text.IsCJK) {
-		lang = 1
-	}
+	sc := scriptOf(q)
 	if groups != nil {
-		qt, qSeq, lang = translatedTerms(q, groups, ret), nil, 0
+		// The question's terms are now the English glosses of its words.
+		qt, qSeq, sc = translatedTerms(q, groups, ret), nil, latinScript
 	}
 
 	top := min(len(hits), e.opts.TopK)
@@ -210,7 +208,7 @@ func (e *Engine) compose(q string, groups [][]string, ret Retrieval) (Answer, []
 			if len(focus) > 0 && anyIn(focus, c.terms) {
 				f[fFocus] = 1
 			}
-			for k, w := range featureWeights[lang] {
+			for k, w := range featureWeights[sc] {
 				c.score += w * f[k]
 			}
 			cands = append(cands, c)
@@ -306,15 +304,10 @@ func (e *Engine) render(ans Answer, hits []Hit, chosen []candidate) Answer {
 		}
 		return chosen[i].span.Start < chosen[j].span.Start
 	})
-	citeOf := map[int]int{}
+	cites := newCitations(hits)
 	var parts []string
 	for i, c := range chosen {
-		n, ok := citeOf[c.hit]
-		if !ok {
-			n = len(ans.Citations) + 1
-			citeOf[c.hit] = n
-			ans.Citations = append(ans.Citations, citation(n, hits[c.hit]))
-		}
+		n := cites.cite(c.hit)
 		quoted := stripRefMarks(c.text)
 		ans.Sentences = append(ans.Sentences, Sentence{Text: quoted, Citation: n})
 		passage := hits[c.hit].Passage.Text
@@ -341,8 +334,9 @@ func (e *Engine) render(ans Answer, hits []Hit, chosen []candidate) Answer {
 		}
 	}
 	ans.Text = strings.TrimSpace(strings.Join(parts, ""))
+	ans.Citations = cites.all()
 	for h := range hits {
-		if _, cited := citeOf[h]; cited || len(ans.Related) >= e.opts.Related {
+		if cites.cited(h) || len(ans.Related) >= e.opts.Related {
 			continue
 		}
 		ans.Related = append(ans.Related, related(hits[h]))

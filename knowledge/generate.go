@@ -281,21 +281,12 @@ func (g *Generative) compose(ext Answer, hits, given []Hit, d draft, cjk bool) A
 		Question: ext.Question, Citations: []Citation{}, Figures: []Figure{}, Related: []Related{},
 		Generated: g.g.Model(),
 	}
-	citeOf := map[int]int{} // passage (1-based) -> citation number
-	cite := func(n int) int {
-		if c, ok := citeOf[n]; ok {
-			return c
-		}
-		c := len(ans.Citations) + 1
-		citeOf[n] = c
-		ans.Citations = append(ans.Citations, citation(c, given[n-1]))
-		return c
-	}
+	cites := newCitations(given) // indexed by passage number - 1
 	lookup := func(n int) int {
 		if n < 1 || n > len(given) {
 			return 0
 		}
-		return cite(n)
+		return cites.cite(n - 1)
 	}
 	type figKey struct{ passage, start int }
 	seen := map[figKey]bool{}
@@ -309,7 +300,7 @@ func (g *Generative) compose(ext Answer, hits, given []Hit, d draft, cjk bool) A
 		runes += n
 		marked := renumberMarkers(s.raw, lookup)
 		parts = append(parts, spaceRE.ReplaceAllString(marked, " "))
-		ans.Sentences = append(ans.Sentences, Sentence{Text: s.plain, Citation: citeOf[s.cites[0]]})
+		ans.Sentences = append(ans.Sentences, Sentence{Text: s.plain, Citation: cites.number(s.cites[0] - 1)})
 		for _, f := range s.figures {
 			k := figKey{f.passage, f.span.Start}
 			if seen[k] {
@@ -319,7 +310,7 @@ func (g *Generative) compose(ext Answer, hits, given []Hit, d draft, cjk bool) A
 			passage := given[f.passage].Passage.Text
 			ans.Figures = append(ans.Figures, Figure{
 				Text: f.span.Text, Label: text.FigureLabel(passage, f.span), Unit: f.span.Unit, Value: f.span.Value,
-				Citation: cite(f.passage + 1),
+				Citation: cites.cite(f.passage),
 			})
 		}
 	}
@@ -328,11 +319,12 @@ func (g *Generative) compose(ext Answer, hits, given []Hit, d draft, cjk bool) A
 		sep = ""
 	}
 	ans.Text = strings.TrimSpace(strings.Join(parts, sep))
+	ans.Citations = cites.all()
 	for h := range hits {
 		if len(ans.Related) >= g.e.opts.Related {
 			break
 		}
-		if _, cited := citeOf[h+1]; cited && h < len(given) {
+		if h < len(given) && cites.cited(h) {
 			continue
 		}
 		ans.Related = append(ans.Related, related(hits[h]))

@@ -88,17 +88,12 @@ func (e *Engine) Figures(ctx context.Context, topic string) (Answer, error) {
 		all = all[:maxKeyFigures]
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].order < all[j].order })
-	citeOf := map[int]int{}
+	cites := newCitations(hits)
 	for _, f := range all {
-		n, ok := citeOf[f.hit]
-		if !ok {
-			n = len(ans.Citations) + 1
-			citeOf[f.hit] = n
-			ans.Citations = append(ans.Citations, citation(n, hits[f.hit]))
-		}
-		f.fig.Citation = n
+		f.fig.Citation = cites.cite(f.hit)
 		ans.Figures = append(ans.Figures, f.fig)
 	}
+	ans.Citations = cites.all()
 	return ans, nil
 }
 

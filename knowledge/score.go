@@ -9,9 +9,9 @@ import (
 )
 
 // How sentences are scored to choose the answer. Every weight here was
-// measured with `dramabot eval` on the development sets in shared/eval
-// (SQuAD, CMRC 2018, DRCD, TAT-QA and seed-dev); the held-out sets were
-// only used to report.
+// measured with `dramabot eval` on development question sets (SQuAD, CMRC
+// 2018, DRCD, TAT-QA and the corpus's own seed questions); held-out sets
+// were only used to report, never to tune.
 
 // questionTerms weighs each question term by its IDF; terms the index has
 // never seen weigh as much as the rarest ones, so a question about
@@ -164,13 +164,32 @@ const (
 	numFeatures
 )
 
-// featureWeights for questions in Latin script (0) and in CJK script (1):
-// Chinese encyclopedia passages name their subject in the first sentence
-// and leave it out after, and Chinese questions reuse the passage's
-// characters more literally; English questions reuse its word order.
-var featureWeights = [2][numFeatures]float64{
-	{fCoverage: 0.55, fPassage: 0.25, fRetrieval: 0.20, fTypeMatch: 0.12, fNumbers: 0.2, fPairs: 0.2, fFocus: focusW},
-	{fCoverage: 0.55, fPassage: 0.25, fRetrieval: 0.20, fTypeMatch: 0.12, fNumbers: 0.2, fFirst: 0.05, fCount: 0.2, fFocus: focusW},
+// script is how a question is written, which decides how its candidate
+// sentences are weighed.
+type script int
+
+const (
+	latinScript script = iota // words separated by spaces (English)
+	cjkScript                 // CJK characters without spaces (Chinese)
+	numScripts
+)
+
+// scriptOf reads the script off a question: any CJK character makes it
+// CJK.
+func scriptOf(q string) script {
+	if strings.ContainsFunc(q, text.IsCJK) {
+		return cjkScript
+	}
+	return latinScript
+}
+
+// featureWeights by the script of the question: Chinese encyclopedia
+// passages name their subject in the first sentence and leave it out
+// after, and Chinese questions reuse the passage's characters more
+// literally; English questions reuse its word order.
+var featureWeights = [numScripts][numFeatures]float64{
+	latinScript: {fCoverage: 0.55, fPassage: 0.25, fRetrieval: 0.20, fTypeMatch: 0.12, fNumbers: 0.2, fPairs: 0.2, fFocus: focusW},
+	cjkScript:   {fCoverage: 0.55, fPassage: 0.25, fRetrieval: 0.20, fTypeMatch: 0.12, fNumbers: 0.2, fFirst: 0.05, fCount: 0.2, fFocus: focusW},
 }
 
 // candidate is a sentence that might answer the question.
