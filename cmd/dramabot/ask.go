@@ -14,14 +14,13 @@ import (
 
 func cmdAsk(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var cfg config
-	fs := newFlagSet("ask", "Usage: dramabot ask [flags] QUESTION\n\nAnswers one question from the sources, with citations and verified figures. With --llm a language\nmodel writes the answer from the top passages; its figures and citations are checked, and the\nextractive answer is printed when they fail.", getenv, stderr, &cfg)
-	asJSON := fs.Bool("json", false, "print the answer as one JSON object")
-	addLLMFlags(fs, &cfg.LLM, getenv)
-	if err := parseFlags(fs, args, &cfg); err != nil {
+	cl := newCLI("ask", onAsk, "Usage: dramabot ask [flags] QUESTION\n\nAnswers one question from the sources, with citations and verified figures. With --llm a language\nmodel writes the answer from the top passages; its figures and citations are checked, and the\nextractive answer is printed when they fail.", getenv, stderr, &cfg)
+	asJSON := cl.fs.Bool("json", false, "print the answer as one JSON object")
+	if err := cl.parse(args); err != nil {
 		return err
 	}
-	question := strings.Join(fs.Args(), " ")
-	log, err := cfg.start(getenv, stderr)
+	question := strings.Join(cl.fs.Args(), " ")
+	log, err := cfg.start(stderr)
 	if err != nil {
 		return err
 	}

@@ -3,14 +3,12 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 
 	"dramabot/knowledge"
 	"dramabot/knowledge/dict"
@@ -19,8 +17,8 @@ import (
 	"dramabot/knowledge/store"
 )
 
-// config is every setting, from flags with environment fallbacks. Secrets
-// come only from the environment (or NAME_FILE files), never from flags.
+// config is every setting: the table in settings.go fills it from the
+// defaults, the environment and the flags.
 type config struct {
 	Docs      []string
 	NoDefault bool
@@ -36,22 +34,25 @@ type config struct {
 	LogFormat   string
 
 	// serve
-	Addr             string
-	RateLimit        int
-	MaxQuestion      int
-	Admins           []string
-	TelegramAPIURL   string
-	TelegramWebhook  string
-	DiscordGuildID   string
-	DiscordShardID   int
-	DiscordShards    int
-	DiscordAPIURL    string
-	DiscordNoContent bool
+	Addr                  string
+	RateLimit             int
+	TrustedProxies        []netip.Prefix
+	Admins                []string
+	TelegramAPIURL        string
+	TelegramWebhook       string
+	DiscordGuildID        string
+	DiscordShardID        int
+	DiscordShards         int
+	DiscordAPIURL         string
+	DiscordMessageContent bool
 
 	// LLM configures generated answers (ask, serve, eval); see llm.go.
 	LLM llmConfig
 
 	secrets secrets
+	// notes are warnings about the configuration (a deprecated flag),
+	// logged once the logger exists.
+	notes []string
 }
 
 type secrets struct {
@@ -63,92 +64,6 @@ type secrets struct {
 	LLMAPIKey     string
 }
 
-// setting describes one flag and its environment variable (the README's
-// configuration table lists the same).
-type setting struct {
-	flag, env, def, help string
-}
-
-var commonSettings = []setting{
-	{"docs", "DRAMABOT_DOCS", "", "extra documents: a folder or a file (.md .txt .html .jsonl); repeatable; the variable takes a " + string(os.PathListSeparator) + "-separated list"},
-	{"no-default-corpus", "DRAMABOT_NO_DEFAULT_CORPUS", "false", "leave out the embedded default corpus"},
-	{"data", "DRAMABOT_DATA", "(user cache dir)/dramabot", "data directory for the index snapshot; \"-\" keeps the index in memory only"},
-	{"embedder", "DRAMABOT_EMBEDDER", "local", "local (offline hashing), ollama or openai"},
-	{"embed-model", "DRAMABOT_EMBED_MODEL", "", "model name for ollama/openai (e.g. nomic-embed-text, text-embedding-3-small)"},
-	{"embed-url", "DRAMABOT_EMBED_URL", "", "base URL of the embedding server (ollama: http://localhost:11434/api; openai: https://api.openai.com/v1)"},
-	{"embed-dim", "DRAMABOT_EMBED_DIM", strconv.Itoa(embed.DefaultDim), "vector size of the local embedder"},
-	{"log-level", "DRAMABOT_LOG_LEVEL", "info", "debug, info, warn or error (debug logs full questions)"},
-	{"log-format", "DRAMABOT_LOG_FORMAT", "text", "text or json"},
-}
-
-// stringList is a repeatable flag.
-type stringList []string
-
-func (s *stringList) String() string { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error {
-	*s = append(*s, v)
-	return nil
-}
-
-// newFlagSet registers the common flags, with defaults from the
-// environment, into a flag set for one command.
-func newFlagSet(name, summary string, getenv func(string) string, stderr io.Writer, cfg *config) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "%s\n\nFlags (each has an environment variable; see README.md):\n", summary)
-		fs.PrintDefaults()
-	}
-	env := func(k, def string) string {
-		if v := getenv(k); v != "" {
-			return v
-		}
-		return def
-	}
-	if v := getenv("DRAMABOT_DOCS"); v != "" {
-		cfg.Docs = filepath.SplitList(v)
-	}
-	fs.Var((*stringList)(&cfg.Docs), "docs", commonSettings[0].help)
-	fs.BoolVar(&cfg.NoDefault, "no-default-corpus", envBool(getenv("DRAMABOT_NO_DEFAULT_CORPUS")), commonSettings[1].help)
-	fs.StringVar(&cfg.DataDir, "data", env("DRAMABOT_DATA", defaultDataDir()), commonSettings[2].help)
-	fs.StringVar(&cfg.Embedder, "embedder", env("DRAMABOT_EMBEDDER", "local"), commonSettings[3].help)
-	fs.StringVar(&cfg.EmbedModel, "embed-model", env("DRAMABOT_EMBED_MODEL", ""), commonSettings[4].help)
-	fs.StringVar(&cfg.EmbedURL, "embed-url", env("DRAMABOT_EMBED_URL", ""), commonSettings[5].help)
-	fs.IntVar(&cfg.EmbedDim, "embed-dim", envInt(getenv("DRAMABOT_EMBED_DIM"), embed.DefaultDim), commonSettings[6].help)
-	fs.StringVar(&cfg.LogLevel, "log-level", env("DRAMABOT_LOG_LEVEL", "info"), commonSettings[7].help)
-	fs.StringVar(&cfg.LogFormat, "log-format", env("DRAMABOT_LOG_FORMAT", "text"), commonSettings[8].help)
-	return fs
-}
-
-// parseFlags parses args; the docs from the environment are replaced, not
-// extended, when --docs is given.
-func parseFlags(fs *flag.FlagSet, args []string, cfg *config) error {
-	envDocs := append([]string(nil), cfg.Docs...)
-	cfg.Docs = nil
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
-	}
-	if len(cfg.Docs) == 0 {
-		cfg.Docs = envDocs
-	}
-	return nil
-}
-
-func envBool(v string) bool {
-	b, _ := strconv.ParseBool(v)
-	return b
-}
-
-func envInt(v string, def int) int {
-	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
-		return n
-	}
-	return def
-}
-
 func defaultDataDir() string {
 	dir, err := os.UserCacheDir()
 	if err != nil {
@@ -157,47 +72,15 @@ func defaultDataDir() string {
 	return filepath.Join(dir, "dramabot")
 }
 
-// readSecrets reads the secrets from the environment or NAME_FILE files.
-func readSecrets(getenv func(string) string) (secrets, error) {
-	get := func(name string) (string, error) {
-		if v := getenv(name); v != "" {
-			return strings.TrimSpace(v), nil
-		}
-		if path := getenv(name + "_FILE"); path != "" {
-			b, err := os.ReadFile(path)
-			if err != nil {
-				return "", fmt.Errorf("read %s_FILE: %w", name, err)
-			}
-			return strings.TrimSpace(string(b)), nil
-		}
-		return "", nil
-	}
-	var s secrets
-	var err error
-	for _, f := range []struct {
-		dst  *string
-		name string
-	}{
-		{&s.EmbedAPIKey, "DRAMABOT_EMBED_API_KEY"}, {&s.TelegramToken, "TELEGRAM_TOKEN"},
-		{&s.WebhookSecret, "TELEGRAM_WEBHOOK_SECRET"}, {&s.DiscordToken, "DISCORD_TOKEN"}, {&s.APIKey, "DRAMABOT_API_KEY"},
-		{&s.LLMAPIKey, "DRAMABOT_LLM_API_KEY"},
-	} {
-		if *f.dst, err = get(f.name); err != nil {
-			return s, err
-		}
-	}
-	return s, nil
-}
-
 // start finishes the configuration once the flags are parsed: it builds
-// the logger and reads the secrets.
-func (cfg *config) start(getenv func(string) string, stderr io.Writer) (*slog.Logger, error) {
+// the logger and logs the notes about the configuration.
+func (cfg *config) start(stderr io.Writer) (*slog.Logger, error) {
 	log, err := newLogger(cfg, stderr)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.secrets, err = readSecrets(getenv); err != nil {
-		return nil, err
+	for _, n := range cfg.notes {
+		log.Warn(n)
 	}
 	return log, nil
 }

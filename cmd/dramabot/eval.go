@@ -21,7 +21,8 @@ import (
 	"dramabot/knowledge/store"
 )
 
-// evalQuestion is one line of a questions file (see shared/eval/README.md).
+// evalQuestion is one line of a questions file (the format is in the
+// README's section on measuring quality).
 type evalQuestion struct {
 	ID        string   `json:"id"`
 	Question  string   `json:"question"`
@@ -84,13 +85,12 @@ type answerFunc func(ctx context.Context, q string) (knowledge.Answer, []knowled
 
 func cmdEval(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var cfg config
-	fs := newFlagSet("eval", "Usage: dramabot eval --questions FILE [--docs PATH ...] [--k 5] [--json] [--per-question FILE]\n\nRuns every question through the same retrieve-and-answer code as ask and the bots, and\nreports retrieval (hit@1, hit@5, MRR@10) and answer quality. Without --docs it uses the\nembedded default corpus; with --docs, only those documents. The index is built in memory.", getenv, stderr, &cfg)
-	questionsPath := fs.String("questions", "", "questions file (JSONL: id, question, answers, passage_id)")
-	k := fs.Int("k", 5, "passages the answer may quote from")
-	asJSON := fs.Bool("json", false, "end the output with one JSON line of the metrics")
-	perPath := fs.String("per-question", "", "write one JSON line per question to this file")
-	addLLMFlags(fs, &cfg.LLM, getenv)
-	if err := parseFlags(fs, args, &cfg); err != nil {
+	cl := newCLI("eval", onEval, "Usage: dramabot eval --questions FILE [--docs PATH ...] [--k 5] [--json] [--per-question FILE]\n\nRuns every question through the same retrieve-and-answer code as ask and the bots, and\nreports retrieval (hit@1, hit@5, MRR@10) and answer quality. Without --docs it uses the\nembedded default corpus; with --docs, only those documents. The index is built in memory.", getenv, stderr, &cfg)
+	questionsPath := cl.fs.String("questions", "", "questions file (JSONL: id, question, answers, passage_id)")
+	k := cl.fs.Int("k", 5, "passages the answer may quote from")
+	asJSON := cl.fs.Bool("json", false, "end the output with one JSON line of the metrics")
+	perPath := cl.fs.String("per-question", "", "write one JSON line per question to this file")
+	if err := cl.parse(args); err != nil {
 		return err
 	}
 	if *questionsPath == "" {
@@ -100,7 +100,7 @@ func cmdEval(ctx context.Context, args []string, getenv func(string) string, std
 	if *k < 1 {
 		return fmt.Errorf("eval: --k must be at least 1")
 	}
-	log, err := cfg.start(getenv, stderr)
+	log, err := cfg.start(stderr)
 	if err != nil {
 		return err
 	}
@@ -239,16 +239,32 @@ type evalOutcome struct {
 	ms   float64
 }
 
+// evaluate answers every question, judges each, writes the judgement of
+// each to per (when not nil) and returns the totals.
 func evaluate(ctx context.Context, answer answerFunc, workers int, docs []knowledge.Document, questions []evalQuestion, per io.Writer) (evalResult, error) {
-	// A passage with identical text counts as the gold passage.
-	textOf := map[string]string{}
-	idsOfText := map[string][]string{}
-	for _, d := range docs {
-		for _, p := range d.Passages {
-			textOf[p.ID] = p.Text
-			idsOfText[p.Text] = append(idsOfText[p.Text], p.ID)
-		}
+	outs := answerAll(ctx, answer, workers, questions)
+	gold := newGoldIndex(docs)
+	enc := json.NewEncoder(io.Discard)
+	if per != nil {
+		enc = json.NewEncoder(per)
+		enc.SetEscapeHTML(false)
 	}
+	t := newTally()
+	for i, q := range questions {
+		o := outs[i]
+		if o.err != nil && !errors.Is(o.err, knowledge.ErrEmptyQuestion) && !errors.Is(o.err, knowledge.ErrQuestionTooLong) {
+			return t.res, fmt.Errorf("eval: question %s: %w", q.ID, o.err)
+		}
+		pq := gold.score(q, o)
+		t.add(q, pq, o)
+		_ = enc.Encode(pq)
+	}
+	return t.result(), nil
+}
+
+// answerAll answers the questions, workers at a time; the outcomes are in
+// the questions' order.
+func answerAll(ctx context.Context, answer answerFunc, workers int, questions []evalQuestion) []evalOutcome {
 	outs := make([]evalOutcome, len(questions))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -266,112 +282,143 @@ func evaluate(ctx context.Context, answer answerFunc, workers int, docs []knowle
 	}
 	close(next)
 	wg.Wait()
+	return outs
+}
 
-	var res evalResult
-	var hit1, hit5, mrr, correct, abstainedUnans, falseAbstain, chars float64
-	var answered, generated, checked, rejected, fallbacks int
-	reasons := map[string]int{}
-	var latencies []float64
-	enc := json.NewEncoder(io.Discard)
-	if per != nil {
-		enc = json.NewEncoder(per)
-		enc.SetEscapeHTML(false)
+// goldIndex finds the gold passage among the retrieved ones: a passage
+// with the gold passage's text counts as the gold passage.
+type goldIndex struct {
+	textOf    map[string]string
+	idsOfText map[string][]string
+}
+
+func newGoldIndex(docs []knowledge.Document) goldIndex {
+	g := goldIndex{textOf: map[string]string{}, idsOfText: map[string][]string{}}
+	for _, d := range docs {
+		for _, p := range d.Passages {
+			g.textOf[p.ID] = p.Text
+			g.idsOfText[p.Text] = append(g.idsOfText[p.Text], p.ID)
+		}
 	}
-	for i, q := range questions {
-		res.Questions++
-		a, hits, rep, err := outs[i].a, outs[i].hits, outs[i].rep, outs[i].err
-		latencies = append(latencies, outs[i].ms)
-		if err != nil && !errors.Is(err, knowledge.ErrEmptyQuestion) && !errors.Is(err, knowledge.ErrQuestionTooLong) {
-			return res, fmt.Errorf("eval: question %s: %w", q.ID, err)
+	return g
+}
+
+// score judges one question's outcome: where the gold passage ranked,
+// whether the answer abstained and whether it holds a gold answer.
+func (g goldIndex) score(q evalQuestion, o evalOutcome) perQuestion {
+	a, rep := o.a, o.rep
+	pq := perQuestion{ID: q.ID, Question: q.Question, Gold: q.Answers, GoldID: q.PassageID, Answer: a.Text, Abstained: a.Abstained || o.err != nil, Reason: a.Reason,
+		GeneratedBy: a.Generated, Fallback: rep.Fallback, FiguresRejected: rep.FiguresRejected, Failures: rep.Failures}
+	for _, h := range o.hits {
+		pq.Retrieved = append(pq.Retrieved, h.Passage.ID)
+	}
+	if len(q.Answers) == 0 {
+		pq.Correct = pq.Abstained
+		return pq
+	}
+	gold := map[string]bool{}
+	if q.PassageID != "" {
+		gold[q.PassageID] = true
+		for _, id := range g.idsOfText[g.textOf[q.PassageID]] {
+			gold[id] = true
 		}
-		checked += rep.FiguresChecked
-		rejected += rep.FiguresRejected
-		if rep.Generated {
-			generated++
+	}
+	for i, h := range o.hits {
+		if i >= 10 {
+			break
 		}
-		if rep.Fallback != "" {
-			fallbacks++
-			reasons[rep.Fallback]++
-		}
-		pq := perQuestion{ID: q.ID, Question: q.Question, Gold: q.Answers, GoldID: q.PassageID, Answer: a.Text, Abstained: a.Abstained || err != nil, Reason: a.Reason,
-			GeneratedBy: a.Generated, Fallback: rep.Fallback, FiguresRejected: rep.FiguresRejected, Failures: rep.Failures}
-		for _, h := range hits {
-			pq.Retrieved = append(pq.Retrieved, h.Passage.ID)
-		}
-		if !pq.Abstained {
-			chars += float64(utf8.RuneCountInString(a.Text))
-			answered++
-		}
-		if len(q.Answers) == 0 {
-			res.Unanswerable++
-			if pq.Abstained {
-				abstainedUnans++
-				pq.Correct = true
-			}
-			_ = enc.Encode(pq)
-			continue
-		}
-		res.Answerable++
-		gold := map[string]bool{}
+		isGold := false
 		if q.PassageID != "" {
-			gold[q.PassageID] = true
-			for _, id := range idsOfText[textOf[q.PassageID]] {
-				gold[id] = true
-			}
+			base, _, _ := strings.Cut(h.Passage.ID, "#")
+			isGold = gold[h.Passage.ID] || gold[base]
+		} else {
+			isGold = containsAnswer(h.Passage.Text, q.Answers)
 		}
-		for i, h := range hits {
-			if i >= 10 {
-				break
-			}
-			isGold := false
-			if q.PassageID != "" {
-				base, _, _ := strings.Cut(h.Passage.ID, "#")
-				isGold = gold[h.Passage.ID] || gold[base]
-			} else {
-				isGold = containsAnswer(h.Passage.Text, q.Answers)
-			}
-			if isGold {
-				pq.HitRank = i + 1
-				break
-			}
+		if isGold {
+			pq.HitRank = i + 1
+			break
 		}
-		if pq.HitRank == 1 {
-			hit1++
-		}
-		if pq.HitRank >= 1 && pq.HitRank <= 5 {
-			hit5++
-		}
-		if pq.HitRank > 0 {
-			mrr += 1 / float64(pq.HitRank)
-		}
-		if pq.Abstained {
-			falseAbstain++
-		} else if containsAnswer(a.Text, q.Answers) {
-			correct++
-			pq.Correct = true
-		}
-		_ = enc.Encode(pq)
 	}
+	pq.Correct = !pq.Abstained && containsAnswer(a.Text, q.Answers)
+	return pq
+}
+
+// tally adds up the judgements, in the questions' order.
+type tally struct {
+	res                                                    evalResult
+	hit1, hit5, mrr, correct, abstainedUnans, falseAbstain float64
+	chars                                                  float64
+	answered, generated, checked, rejected, fallbacks      int
+	reasons                                                map[string]int
+	latencies                                              []float64
+}
+
+func newTally() *tally { return &tally{reasons: map[string]int{}} }
+
+func (t *tally) add(q evalQuestion, pq perQuestion, o evalOutcome) {
+	t.res.Questions++
+	t.latencies = append(t.latencies, o.ms)
+	t.checked += o.rep.FiguresChecked
+	t.rejected += o.rep.FiguresRejected
+	if o.rep.Generated {
+		t.generated++
+	}
+	if o.rep.Fallback != "" {
+		t.fallbacks++
+		t.reasons[o.rep.Fallback]++
+	}
+	if !pq.Abstained {
+		t.chars += float64(utf8.RuneCountInString(o.a.Text))
+		t.answered++
+	}
+	if len(q.Answers) == 0 {
+		t.res.Unanswerable++
+		if pq.Abstained {
+			t.abstainedUnans++
+		}
+		return
+	}
+	t.res.Answerable++
+	if pq.HitRank == 1 {
+		t.hit1++
+	}
+	if pq.HitRank >= 1 && pq.HitRank <= 5 {
+		t.hit5++
+	}
+	if pq.HitRank > 0 {
+		t.mrr += 1 / float64(pq.HitRank)
+	}
+	if pq.Abstained {
+		t.falseAbstain++
+	} else if pq.Correct {
+		t.correct++
+	}
+}
+
+// result is the summary: rates over the questions they are about.
+func (t *tally) result() evalResult {
+	res := t.res
 	div := func(a float64, b int) float64 {
 		if b == 0 {
 			return 0
 		}
 		return round(a/float64(b), 4)
 	}
-	res.HitAt1 = div(hit1, res.Answerable)
-	res.HitAt5 = div(hit5, res.Answerable)
-	res.MRRAt10 = div(mrr, res.Answerable)
-	res.AnswerAccuracy = div(correct, res.Answerable)
-	res.FalseAbstainRate = div(falseAbstain, res.Answerable)
-	res.AbstainRateUnanswerable = div(abstainedUnans, res.Unanswerable)
-	res.AnswerCharsMean = round(div(chars, answered), 1)
-	res.LatencyMsP50 = round(percentile(latencies, 0.50), 3)
-	res.LatencyMsP95 = round(percentile(latencies, 0.95), 3)
+	res.HitAt1 = div(t.hit1, res.Answerable)
+	res.HitAt5 = div(t.hit5, res.Answerable)
+	res.MRRAt10 = div(t.mrr, res.Answerable)
+	res.AnswerAccuracy = div(t.correct, res.Answerable)
+	res.FalseAbstainRate = div(t.falseAbstain, res.Answerable)
+	res.AbstainRateUnanswerable = div(t.abstainedUnans, res.Unanswerable)
+	res.AnswerCharsMean = round(div(t.chars, t.answered), 1)
+	res.LatencyMsP50 = round(percentile(t.latencies, 0.50), 3)
+	res.LatencyMsP95 = round(percentile(t.latencies, 0.95), 3)
+	generated, checked, rejected, fallbacks := t.generated, t.checked, t.rejected, t.fallbacks
 	res.Generated, res.FiguresChecked, res.FiguresRejected, res.Fallbacks = &generated, &checked, &rejected, &fallbacks
-	if len(reasons) > 0 {
-		res.FallbackReasons = reasons
+	if len(t.reasons) > 0 {
+		res.FallbackReasons = t.reasons
 	}
-	return res, nil
+	return res
 }
 
 func percentile(xs []float64, p float64) float64 {

@@ -13,9 +13,8 @@ import (
 // no curl, so its HEALTHCHECK runs this.
 func cmdHealthcheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var cfg config
-	fs := newFlagSet("healthcheck", "Usage: dramabot healthcheck [--addr HOST:PORT]\n\nExits 0 when the server at --addr answers /healthz.", getenv, stderr, &cfg)
-	addServeFlags(fs, &cfg, getenv)
-	if err := parseFlags(fs, args, &cfg); err != nil {
+	cl := newCLI("healthcheck", onHealthcheck, "Usage: dramabot healthcheck [--addr HOST:PORT]\n\nExits 0 when the server at --addr answers /healthz.", getenv, stderr, &cfg)
+	if err := cl.parse(args); err != nil {
 		return err
 	}
 	host, port, err := net.SplitHostPort(cfg.Addr)

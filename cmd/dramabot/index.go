@@ -8,11 +8,11 @@ import (
 
 func cmdIndex(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var cfg config
-	fs := newFlagSet("index", "Usage: dramabot index [flags]\n\nBuilds or refreshes the index in the data dir and prints what was added, changed and removed.", getenv, stderr, &cfg)
-	if err := parseFlags(fs, args, &cfg); err != nil {
+	cl := newCLI("index", onIndex, "Usage: dramabot index [flags]\n\nBuilds or refreshes the index in the data dir and prints what was added, changed and removed.", getenv, stderr, &cfg)
+	if err := cl.parse(args); err != nil {
 		return err
 	}
-	log, err := cfg.start(getenv, stderr)
+	log, err := cfg.start(stderr)
 	if err != nil {
 		return err
 	}

@@ -2,11 +2,9 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -15,16 +13,6 @@ import (
 	"dramabot/knowledge/llm"
 )
 
-// llmSettings are the flags of generated answers (ask, serve, eval); the
-// key is a secret (DRAMABOT_LLM_API_KEY, or _FILE).
-var llmSettings = []setting{
-	{"llm", "DRAMABOT_LLM", "", "write answers with a language model: openai (any OpenAI-compatible chat completions server: OpenAI, Ollama, llama.cpp, vLLM); empty: extractive answers only"},
-	{"llm-url", "DRAMABOT_LLM_URL", llm.DefaultBaseURL, "base URL of the chat completions API (Ollama: http://localhost:11434/v1; llama.cpp, vLLM: http://HOST:PORT/v1)"},
-	{"llm-model", "DRAMABOT_LLM_MODEL", "", "model name, e.g. gpt-4o-mini or qwen2.5:7b-instruct"},
-	{"llm-timeout", "DRAMABOT_LLM_TIMEOUT", llm.DefaultTimeout.String(), "bound on one model call, the wait for a free slot included; then the extractive answer is sent"},
-	{"llm-concurrency", "DRAMABOT_LLM_CONCURRENCY", strconv.Itoa(llm.DefaultMaxConcurrent), "model calls at once; more wait for a slot"},
-}
-
 // llmConfig is the configuration of generated answers.
 type llmConfig struct {
 	Provider    string
@@ -32,40 +20,6 @@ type llmConfig struct {
 	Model       string
 	Timeout     time.Duration
 	Concurrency int
-	// badEnv names an environment variable whose value did not parse.
-	badEnv string
-}
-
-// addLLMFlags registers the llm flags, with defaults from the environment.
-func addLLMFlags(fs *flag.FlagSet, lc *llmConfig, getenv func(string) string) {
-	s := llmSettings
-	env := func(k, def string) string {
-		if v := strings.TrimSpace(getenv(k)); v != "" {
-			return v
-		}
-		return def
-	}
-	timeout := llm.DefaultTimeout
-	if v := env(s[3].env, ""); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			lc.badEnv = s[3].env + "=" + strconv.Quote(v) + " (use a duration such as 20s)"
-		}
-		timeout = d
-	}
-	concurrency := llm.DefaultMaxConcurrent
-	if v := env(s[4].env, ""); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			lc.badEnv = s[4].env + "=" + strconv.Quote(v) + " (use a number)"
-		}
-		concurrency = n
-	}
-	fs.StringVar(&lc.Provider, s[0].flag, env(s[0].env, ""), s[0].help)
-	fs.StringVar(&lc.URL, s[1].flag, env(s[1].env, s[1].def), s[1].help)
-	fs.StringVar(&lc.Model, s[2].flag, env(s[2].env, ""), s[2].help)
-	fs.DurationVar(&lc.Timeout, s[3].flag, timeout, s[3].help)
-	fs.IntVar(&lc.Concurrency, s[4].flag, concurrency, s[4].help)
 }
 
 // enabled reports whether generated answers are configured.
@@ -80,8 +34,6 @@ func (lc *llmConfig) client(key string) (*llm.Client, error) {
 		return nil, nil
 	}
 	switch {
-	case lc.badEnv != "":
-		return nil, fmt.Errorf("bad %s", lc.badEnv)
 	case strings.ToLower(strings.TrimSpace(lc.Provider)) != "openai":
 		return nil, fmt.Errorf("--llm %q: use openai (any OpenAI-compatible chat completions server), or leave it empty", lc.Provider)
 	case strings.TrimSpace(lc.Model) == "":

@@ -10,6 +10,7 @@
 //	dramabot eval --questions FILE   measure retrieval and answers
 //	dramabot serve [flags]           run the HTTP API and the chat bots
 //	dramabot config [flags]          print the effective configuration
+//	dramabot healthcheck [flags]     probe /healthz of a running server
 //
 // Run "dramabot COMMAND --help" for each command's flags; every flag has an
 // environment variable (see README.md).

@@ -16,12 +16,13 @@ var version = "dev"
 var errUsage = errors.New("usage")
 
 // exitCode maps run's error to the process exit status: 0 on success, 2 for
-// usage errors, 1 otherwise.
+// usage errors (a bad flag or environment value), 1 otherwise.
 func exitCode(err error) int {
+	var bad *usageError
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.Is(err, errUsage):
+	case errors.Is(err, errUsage), errors.As(err, &bad):
 		return 2
 	}
 	return 1
@@ -79,6 +80,7 @@ Usage:
   dramabot eval --questions FILE    measure retrieval and answer quality
   dramabot serve [flags]            run the HTTP API, and Telegram/Discord when tokens are set
   dramabot config [flags]           print the effective configuration (secrets redacted)
+  dramabot healthcheck [--addr A]   probe /healthz of a running server (Docker's HEALTHCHECK)
   dramabot version                  print the version
 
 Run "dramabot COMMAND --help" for the flags of a command.

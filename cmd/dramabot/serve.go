@@ -25,66 +25,13 @@ import (
 // shutdownTimeout bounds the HTTP server's drain on SIGTERM.
 const shutdownTimeout = 15 * time.Second
 
-var serveSettings = []setting{
-	{"addr", "DRAMABOT_ADDR", "127.0.0.1:8080", "HTTP listen address (API, web page, probes, metrics)"},
-	{"rate-limit", "DRAMABOT_RATE_LIMIT", "10", "questions per user per minute on every surface (negative: no limit)"},
-	{"admins", "DRAMABOT_ADMINS", "", "who may /reindex, as platform:user-id, comma-separated (telegram:123,discord:456)"},
-	{"telegram-api-url", "TELEGRAM_API_URL", "https://api.telegram.org", "Telegram Bot API server"},
-	{"telegram-webhook-url", "TELEGRAM_WEBHOOK_URL", "", "public URL for webhook mode (default: long polling); needs TELEGRAM_WEBHOOK_SECRET"},
-	{"discord-guild-id", "DISCORD_GUILD_ID", "", "register slash commands for this guild only (they show at once)"},
-	{"discord-shard-id", "DISCORD_SHARD_ID", "0", "this process's gateway shard"},
-	{"discord-shard-count", "DISCORD_SHARD_COUNT", "1", "number of gateway shards across processes"},
-	{"discord-api-url", "DISCORD_API_URL", "https://discord.com", "Discord REST base, e.g. a nirn-proxy; the gateway URL comes from its /gateway/bot"},
-	{"discord-message-content", "DISCORD_MESSAGE_CONTENT", "true", "request the privileged MessageContent intent (enable it in the Developer Portal)"},
-}
-
-func addServeFlags(fs interface {
-	StringVar(*string, string, string, string)
-	IntVar(*int, string, int, string)
-	BoolVar(*bool, string, bool, string)
-}, cfg *config, getenv func(string) string) {
-	env := func(k, def string) string {
-		if v := getenv(k); v != "" {
-			return v
-		}
-		return def
-	}
-	s := serveSettings
-	fs.StringVar(&cfg.Addr, s[0].flag, env(s[0].env, s[0].def), s[0].help)
-	fs.IntVar(&cfg.RateLimit, s[1].flag, envInt(getenv(s[1].env), bot.DefaultRateLimit), s[1].help)
-	cfg.Admins = splitList(getenv(s[2].env))
-	fs.StringVar(&cfg.TelegramAPIURL, s[3].flag, env(s[3].env, ""), s[3].help)
-	fs.StringVar(&cfg.TelegramWebhook, s[4].flag, env(s[4].env, ""), s[4].help)
-	fs.StringVar(&cfg.DiscordGuildID, s[5].flag, env(s[5].env, ""), s[5].help)
-	fs.IntVar(&cfg.DiscordShardID, s[6].flag, envInt(getenv(s[6].env), 0), s[6].help)
-	fs.IntVar(&cfg.DiscordShards, s[7].flag, envInt(getenv(s[7].env), 1), s[7].help)
-	fs.StringVar(&cfg.DiscordAPIURL, s[8].flag, env(s[8].env, ""), s[8].help)
-	noContent := getenv(s[9].env) != "" && !envBool(getenv(s[9].env))
-	fs.BoolVar(&cfg.DiscordNoContent, "discord-no-message-content", noContent, "do not request the MessageContent intent (DISCORD_MESSAGE_CONTENT=false)")
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var cfg config
-	fs := newFlagSet("serve", "Usage: dramabot serve [flags]\n\nRuns the HTTP API and web page, and the Telegram and Discord bots when their tokens are set.\nSIGHUP rebuilds the index from the sources without downtime; SIGTERM shuts down cleanly.", getenv, stderr, &cfg)
-	addServeFlags(fs, &cfg, getenv)
-	addLLMFlags(fs, &cfg.LLM, getenv)
-	var admins stringList
-	fs.Var(&admins, "admin", "an admin as platform:user-id (repeatable; adds to DRAMABOT_ADMINS)")
-	if err := parseFlags(fs, args, &cfg); err != nil {
+	cl := newCLI("serve", onServe, "Usage: dramabot serve [flags]\n\nRuns the HTTP API and web page, and the Telegram and Discord bots when their tokens are set.\nSIGHUP rebuilds the index from the sources without downtime; SIGTERM shuts down cleanly.", getenv, stderr, &cfg)
+	if err := cl.parse(args); err != nil {
 		return err
 	}
-	cfg.Admins = append(cfg.Admins, admins...)
-	log, err := cfg.start(getenv, stderr)
+	log, err := cfg.start(stderr)
 	if err != nil {
 		return err
 	}
@@ -132,8 +79,16 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	// goRun runs one part of the server until ctx ends; a part that fails
+	// ends the others, and its error is serve's.
 	var wg sync.WaitGroup
-	fail := func(err error) { cancel(err) }
+	goRun := func(name string, run func(context.Context) error) {
+		wg.Go(func() {
+			if err := run(ctx); err != nil {
+				cancel(fmt.Errorf("%s: %w", name, err))
+			}
+		})
+	}
 
 	var tg *telegram.Bot
 	if cfg.secrets.TelegramToken != "" {
@@ -149,7 +104,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 	if cfg.secrets.DiscordToken != "" {
 		dc, err = discord.New(discord.Config{
 			Token: cfg.secrets.DiscordToken, GuildID: cfg.DiscordGuildID, ShardID: cfg.DiscordShardID,
-			ShardCount: cfg.DiscordShards, APIURL: cfg.DiscordAPIURL, MessageContent: !cfg.DiscordNoContent,
+			ShardCount: cfg.DiscordShards, APIURL: discordProxy(cfg.DiscordAPIURL), MessageContent: cfg.DiscordMessageContent,
 			Core: core, Logger: log.With("platform", bot.PlatformDiscord),
 		})
 		if err != nil {
@@ -173,39 +128,33 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 		}
 		return nil
 	}
-	srv := httpapi.New(httpapi.Config{Core: core, Logger: log, Metrics: metrics, APIKey: cfg.secrets.APIKey, Ready: ready, Mount: mount})
+	srv := httpapi.New(httpapi.Config{Core: core, Logger: log, Metrics: metrics, APIKey: cfg.secrets.APIKey, Ready: ready, Mount: mount,
+		TrustedProxies: cfg.TrustedProxies})
 	hs := srv.HTTPServer(cfg.Addr)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	fmt.Fprintf(stdout, "dramabot serving on http://%s\n", ln.Addr())
+	url := "http://" + ln.Addr().String()
+	if cfg.LogFormat == "json" {
+		// Log collectors read stdout too: in JSON mode no line may be plain.
+		slog.New(slog.NewJSONHandler(stdout, nil)).Info("dramabot serving", "url", url)
+	} else {
+		fmt.Fprintf(stdout, "dramabot serving on %s\n", url)
+	}
 	log.Info("http listening", "addr", ln.Addr().String(), "telegram", tg != nil, "discord", dc != nil)
 
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			fail(fmt.Errorf("http: %w", err))
+	goRun("http", func(context.Context) error {
+		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
 		}
-	}()
+		return nil
+	})
 	if tg != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := tg.Run(ctx); err != nil {
-				fail(fmt.Errorf("telegram: %w", err))
-			}
-		}()
+		goRun("telegram", tg.Run)
 	}
 	if dc != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := dc.Run(ctx); err != nil {
-				fail(fmt.Errorf("discord: %w", err))
-			}
-		}()
+		goRun("discord", dc.Run)
 	}
 
 	hup := make(chan os.Signal, 1)
@@ -236,4 +185,13 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 		return err
 	}
 	return nil
+}
+
+// discordProxy is the REST base to give the Discord client: none for
+// Discord's own, which needs no rewriting of the requests.
+func discordProxy(apiURL string) string {
+	if strings.TrimRight(apiURL, "/") == discordAPI {
+		return ""
+	}
+	return apiURL
 }

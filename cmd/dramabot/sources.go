@@ -10,12 +10,12 @@ import (
 
 func cmdSources(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var cfg config
-	fs := newFlagSet("sources", "Usage: dramabot sources [flags]\n\nLists the documents with publisher, date and passage count.", getenv, stderr, &cfg)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parseFlags(fs, args, &cfg); err != nil {
+	cl := newCLI("sources", onSources, "Usage: dramabot sources [flags]\n\nLists the documents with publisher, date and passage count.", getenv, stderr, &cfg)
+	asJSON := cl.fs.Bool("json", false, "print JSON")
+	if err := cl.parse(args); err != nil {
 		return err
 	}
-	log, err := cfg.start(getenv, stderr)
+	log, err := cfg.start(stderr)
 	if err != nil {
 		return err
 	}
