@@ -3,7 +3,7 @@ package store_test
 // Benchmarks of indexing, retrieval and answering on synthetic corpora of
 // 1k, 10k and 100k passages (internal/synth: English and Chinese-like
 // passages of 400-700 characters with figures), with the real local
-// embedder and chromem-go. Targets (issue 2, on a 2-core machine): local
+// embedder and chromem-go. Targets (on a 2-core machine): local
 // embedding >= 5,000 passages/s; answer p50 <= 2 ms at 10k and <= 80 ms at
 // 100k; a restart with an unchanged 100k corpus ready in <= 5 s embedding
 // nothing; peak RSS indexing 100k <= 1 GiB.

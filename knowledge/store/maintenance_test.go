@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"dramabot/knowledge/store"
 )
@@ -28,29 +27,5 @@ func TestFailedSaveIsRetried(t *testing.T) {
 	mustSync(t, st, seedDocs())
 	if _, err := os.Stat(store.SnapshotPath(dir)); err != nil {
 		t.Fatalf("the unchanged Sync did not save the snapshot: %v", err)
-	}
-}
-
-// Temp snapshots left by a crash are removed when the store opens; fresh
-// ones, which another process may be writing, are kept.
-func TestStaleTempSnapshotsRemoved(t *testing.T) {
-	dir := t.TempDir()
-	stale := store.SnapshotPath(dir) + ".tmp-123"
-	fresh := store.SnapshotPath(dir) + ".tmp-456"
-	for _, p := range []string{stale, fresh} {
-		if err := os.WriteFile(p, []byte("partial"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	old := time.Now().Add(-time.Hour)
-	if err := os.Chtimes(stale, old, old); err != nil {
-		t.Fatal(err)
-	}
-	openStore(t, dir, newCounting().embedder())
-	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("stale temp snapshot kept: %v", err)
-	}
-	if _, err := os.Stat(fresh); err != nil {
-		t.Errorf("fresh temp snapshot removed: %v", err)
 	}
 }

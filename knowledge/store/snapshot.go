@@ -74,6 +74,13 @@ func (s *Store) saveSnapshot(idx *index) (err error) {
 	if err := os.MkdirAll(s.opts.Dir, 0o755); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
+	// Holding the save lock (shared) while the temp file exists tells a
+	// store opening this data dir that the temp file is being written
+	// (see removeStaleTemps). Without file locks, or when the lock file
+	// cannot be made, the save goes ahead: only the cleanup is coarser.
+	if unlock, err := lockFile(filepath.Join(s.opts.Dir, saveLockName), false); err == nil {
+		defer unlock()
+	}
 	tmp, err := os.CreateTemp(s.opts.Dir, snapshotName+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("create temp snapshot: %w", err)
@@ -588,19 +595,38 @@ func (lx *lexicon) check() error {
 	return nil
 }
 
-// staleTempAge is how old a temp snapshot must be to be called stale: a
-// process killed while saving leaves one, as large as a snapshot.
+// saveLockName is the file in the data dir that a save holds a shared lock
+// on while its temp snapshot exists.
+const saveLockName = snapshotName + ".lock"
+
+// staleTempAge is how old a temp snapshot must be to be called stale when
+// the save lock cannot tell: no process writes one for that long.
 const staleTempAge = 10 * time.Minute
 
-// removeStaleTemps deletes temp snapshots left by a crash. Younger ones may
-// belong to another process saving right now, and are left alone.
+// removeStaleTemps deletes the temp snapshots a crash left (a process
+// killed while saving leaves one, as large as a snapshot). When it gets the
+// save lock exclusively, no process is saving, so every temp snapshot is
+// left over and goes. When another process holds the lock it may be
+// writing one right now, and (as where there are no file locks) only temp
+// snapshots older than staleTempAge go.
 func (s *Store) removeStaleTemps() {
-	matches, _ := filepath.Glob(filepath.Join(s.opts.Dir, snapshotName+".tmp-*"))
+	pattern := filepath.Join(s.opts.Dir, snapshotName+".tmp-*")
+	if matches, _ := filepath.Glob(pattern); len(matches) == 0 {
+		return // and no lock file is made in a data dir that needs none
+	}
+	idle := false
+	if unlock, err := lockFile(filepath.Join(s.opts.Dir, saveLockName), true); err == nil {
+		defer unlock()
+		idle = true
+	}
+	matches, _ := filepath.Glob(pattern)
 	for _, m := range matches {
-		if fi, err := os.Stat(m); err == nil && time.Since(fi.ModTime()) > staleTempAge {
-			if os.Remove(m) == nil {
-				s.log.Info("removed a temp snapshot left by a crash", "file", filepath.Base(m))
-			}
+		fi, err := os.Stat(m)
+		if err != nil || !idle && time.Since(fi.ModTime()) <= staleTempAge {
+			continue
+		}
+		if os.Remove(m) == nil {
+			s.log.Info("removed a temp snapshot left by a crash", "file", filepath.Base(m))
 		}
 	}
 }
