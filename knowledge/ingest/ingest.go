@@ -136,7 +136,13 @@ func loadFile(fsys fs.FS, p, origin string) ([]knowledge.Document, []Problem) {
 	}
 	defer f.Close()
 	if kind(p) == "jsonl" {
-		return readJSONL(f, p, full)
+		// A JSONL file holds either ready-made passages or market notes;
+		// its first record tells which.
+		br := bufio.NewReaderSize(f, 64<<10)
+		if isNotes(firstLine(br)) {
+			return readNotes(br, full)
+		}
+		return readJSONL(br, p, full)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
 	if err != nil {
