@@ -227,7 +227,7 @@ func monthOrDay(s string, start, end int) bool {
 func figureSet(s string) map[figureKey]bool {
 	set := map[figureKey]bool{}
 	for _, f := range text.ExtractFigures(s) {
-		if f.Unit == "year" || f.Unit == "date" || monthOrDay(s, f.Start, f.End) {
+		if f.Unit == text.UnitYear || f.Unit == text.UnitDate || monthOrDay(s, f.Start, f.End) {
 			continue
 		}
 		set[figureKey{f.Value, f.Unit}] = true
