@@ -108,13 +108,6 @@ func (h *tgHarness) waitReply(chat int64, n int, timeout time.Duration) ([]time.
 	}
 }
 
-// replyCount is how many messages chat received.
-func (h *tgHarness) replyCount(chat int64) int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return len(h.replies[chat])
-}
-
 // rejectedSends counts sendMessage calls the fake refused other than with
 // an injected fault: HTML Telegram would not parse, a text too long...
 func (h *tgHarness) rejectedSends() int {
