@@ -1,8 +1,11 @@
-// Package dict lets a question in Chinese find passages in English: it
-// splits the question into dictionary words and gives each word's English
-// glosses. The dictionary is CC-CEDICT (https://www.mdbg.net/chinese/dictionary?page=cc-cedict,
-// CC BY-SA 4.0), reduced by gen.go to headwords and content words and
-// embedded in the binary; it is read on first use.
+// Package dict lets a question in one of Chinese and English find passages
+// in the other: Translate splits a Chinese question into dictionary words
+// and gives each word's English glosses; TranslateEnglish gives, for each
+// content word of an English question, the Chinese words whose glosses name
+// it. The dictionary is CC-CEDICT (https://www.mdbg.net/chinese/dictionary?page=cc-cedict,
+// CC BY-SA 4.0), reduced by gen.go to headwords and the content words of
+// their senses and embedded in the binary; each direction is read on its
+// first use.
 package dict
 
 import (
@@ -10,6 +13,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	_ "embed"
+	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -26,6 +31,8 @@ type Dict struct {
 	once  sync.Once
 	words map[string][]string
 	err   error
+
+	rev reverse
 }
 
 var std Dict
@@ -33,23 +40,107 @@ var std Dict
 // Default returns the embedded dictionary.
 func Default() *Dict { return &std }
 
+// entry is one line of cedict.tsv.gz (see gen.go).
+type entry struct {
+	simp, trad string
+	senses     []string
+	freq       int  // log2 of the headword's count in a Chinese corpus
+	name       bool // a proper noun
+}
+
+// eachEntry calls f with every entry of the embedded data, in order, and
+// irregular with each irregular English form and its base form.
+func eachEntry(f func(entry), irregular func(form, base string)) error {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return fmt.Errorf("dict: %w", err)
+	}
+	sc := bufio.NewScanner(zr)
+	for sc.Scan() {
+		line := sc.Text()
+		if form, ok := strings.CutPrefix(line, "~"); ok {
+			if form, base, ok := strings.Cut(form, "\t"); ok && irregular != nil {
+				irregular(form, base)
+			}
+			continue
+		}
+		fs := strings.Split(line, "\t")
+		if len(fs) < 5 {
+			continue
+		}
+		e := entry{simp: fs[0], trad: fs[1], senses: strings.Split(fs[2], ";"), name: fs[4] == "N"}
+		if e.trad == "" {
+			e.trad = e.simp
+		}
+		e.freq, _ = strconv.Atoi(fs[3])
+		f(e)
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("dict: %w", err)
+	}
+	return nil
+}
+
+// Chinese to English keeps the first two words of each of an entry's first
+// five senses, and at most ten words for a headword over all its entries:
+// enough to find the English passage, few enough not to drift.
+const (
+	forwardSenses    = 5
+	forwardPerSense  = 2
+	forwardPerHeadwd = 10
+)
+
 func (d *Dict) load() {
 	d.once.Do(func() {
-		zr, err := gzip.NewReader(bytes.NewReader(data))
-		if err != nil {
-			d.err = err
-			return
-		}
 		d.words = make(map[string][]string, 180000)
-		sc := bufio.NewScanner(zr)
-		for sc.Scan() {
-			head, glosses, ok := strings.Cut(sc.Text(), "\t")
-			if ok {
-				d.words[head] = strings.Fields(glosses)
+		d.err = eachEntry(func(e entry) {
+			var glosses []string
+			used := 0
+			for _, s := range e.senses {
+				if used == forwardSenses {
+					break
+				}
+				if strings.HasPrefix(s, "=") || strings.HasPrefix(s, "+") {
+					continue
+				}
+				ws := strings.Fields(s)
+				glosses = append(glosses, ws[:min(forwardPerSense, len(ws))]...)
+				used++
+			}
+			if len(glosses) == 0 {
+				return
+			}
+			for _, hw := range []string{e.simp, e.trad} {
+				if n := utf8.RuneCountInString(hw); n < 1 || n > maxWord || !hasHan(hw) {
+					continue
+				}
+				d.words[hw] = merge(d.words[hw], glosses)
+				if e.trad == e.simp {
+					break
+				}
+			}
+		}, nil)
+	})
+}
+
+// merge appends to a the words of b it lacks, up to forwardPerHeadwd.
+func merge(a, b []string) []string {
+	for _, w := range b {
+		if len(a) >= forwardPerHeadwd {
+			break
+		}
+		dup := false
+		for _, x := range a {
+			if x == w {
+				dup = true
+				break
 			}
 		}
-		d.err = sc.Err()
-	})
+		if !dup {
+			a = append(a, w)
+		}
+	}
+	return a
 }
 
 // Translate splits the Han text of question into words, longest
@@ -94,6 +185,15 @@ func (d *Dict) Translate(question string) [][]string {
 }
 
 func isHan(r rune) bool { return r >= 0x3400 && r <= 0x9FFF || r >= 0xF900 && r <= 0xFAFF }
+
+func hasHan(s string) bool {
+	for _, r := range s {
+		if r >= 0x3400 && r <= 0x9FFF {
+			return true
+		}
+	}
+	return false
+}
 
 func allHan(rs []rune) bool {
 	for _, r := range rs {
