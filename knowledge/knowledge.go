@@ -1,9 +1,11 @@
 // Package knowledge holds dramabot's domain types and the use case that turns
 // a question into a cited, figure-verified answer.
 //
-// It has no third-party imports. Reading documents lives in knowledge/ingest,
-// the vector store (the only importer of chromem-go) in knowledge/store, and
-// the local embedder in knowledge/embed; cmd/dramabot wires them together.
+// It has no third-party imports. Text analysis (terms, sentences, figures)
+// lives in knowledge/text, reading and chunking documents in
+// knowledge/ingest, the vector store (the only importer of chromem-go) in
+// knowledge/store, and the local embedder in knowledge/embed; cmd/dramabot
+// wires them together.
 package knowledge
 
 import (
