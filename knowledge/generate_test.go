@@ -15,6 +15,8 @@ import (
 	"testing/synctest"
 	"time"
 
+	"dramabot/knowledge/knowledgetest"
+
 	"dramabot/knowledge"
 	"dramabot/knowledge/llm"
 	"dramabot/knowledge/llm/llmtest"
@@ -74,18 +76,6 @@ func (m *metrics) ObserveFallback(reason string) {
 	m.mu.Unlock()
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
 const (
 	model    = "fake-model"
 	apiKey   = "sk-generative-test-key"
@@ -97,12 +87,12 @@ type rig struct {
 	engine  *knowledge.Engine
 	gen     *knowledge.Generative
 	metrics *metrics
-	logs    *syncBuffer
+	logs    *knowledgetest.SyncBuffer
 }
 
 func newRig(t *testing.T, client *llm.Client) *rig {
 	t.Helper()
-	r := &rig{engine: knowledge.NewEngine(fixedRetriever{}, knowledge.EngineOptions{}), metrics: &metrics{}, logs: &syncBuffer{}}
+	r := &rig{engine: knowledge.NewEngine(fixedRetriever{}, knowledge.EngineOptions{}), metrics: &metrics{}, logs: &knowledgetest.SyncBuffer{}}
 	log := slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	// The model reads the top three of the four passages.
 	r.gen = knowledge.NewGenerative(r.engine, client, knowledge.GenerativeOptions{Passages: 3, Logger: log, Metrics: r.metrics})

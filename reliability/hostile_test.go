@@ -340,27 +340,6 @@ func waitInline(tg *tgHarness, id string, timeout time.Duration) bool {
 	return false
 }
 
-// unescapedMarkdown returns the first Markdown character in s that is not
-// escaped with a backslash, or 0.
-func unescapedMarkdown(s string) rune {
-	lineStart := true
-	escaped := false
-	for _, r := range s {
-		switch {
-		case escaped:
-			escaped = false
-		case r == '\\':
-			escaped = true
-		case strings.ContainsRune("*_~`|[]<", r):
-			return r
-		case lineStart && strings.ContainsRune(">#", r):
-			return r
-		}
-		lineStart = r == '\n' || (lineStart && (r == ' ' || r == '\t'))
-	}
-	return 0
-}
-
 func hostileDiscord(t *testing.T, h *hostileServer, questions []hostile) {
 	r := record(t, "hostile", "questions through Discord (/ask, direct message, mention)")
 	dc := h.dc
@@ -405,12 +384,16 @@ func hostileDiscord(t *testing.T, h *hostileServer, questions []hostile) {
 		for _, e := range m.Embeds {
 			texts := map[string]string{"title": e.Title, "description": e.Description}
 			for _, f := range e.Fields {
-				// dramabot's own markup: links around titles, quoted passages.
-				v := discordLinkRE.ReplaceAllString(f.Value, "$1$2")
-				texts["field "+f.Name] = discordQuoteRE.ReplaceAllString(v, "$1")
+				texts["field "+f.Name] = f.Value
 			}
 			for what, s := range texts {
-				if r := unescapedMarkdown(s); r != 0 {
+				// dramabot's own markup is allowed: links around titles,
+				// and quoted passages in fields.
+				check := discordtest.UnescapedMarkdown
+				if strings.HasPrefix(what, "field ") {
+					check = discordtest.UnescapedMarkdownQuoted
+				}
+				if r := check(s); r != 0 {
 					t.Errorf("embed %s has an unescaped %q: %.300q", what, r, s)
 				}
 			}
@@ -419,11 +402,6 @@ func hostileDiscord(t *testing.T, h *hostileServer, questions []hostile) {
 	r.set(tried, lost, "%d questions × /ask, direct message and guild mention: %d replies lost; %d messages checked: allowed_mentions.parse = [] on every one, within Discord's limits, no unescaped Markdown in embed titles, descriptions and fields (dramabot's own links and quotes aside)",
 		len(questions), lost, checked)
 }
-
-var (
-	discordLinkRE  = regexp.MustCompile(`(^|[^\\])\[((?:\\.|[^\\\]])*)\]\(https?://[^()\s<>]*\)`)
-	discordQuoteRE = regexp.MustCompile(`(?m)^> (.*)$`)
-)
 
 func awaitDiscord(dc *discordtest.Server, match func(discordtest.Call) bool) bool {
 	deadline := time.Now().Add(20 * time.Second)

@@ -15,10 +15,11 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"dramabot/knowledge/knowledgetest"
 )
 
 // env returns the environment for a dramabot process: this process's,
@@ -39,30 +40,12 @@ func env(extra map[string]string) []string {
 	return out
 }
 
-// syncBuffer collects a process's log.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // server is a running "dramabot serve".
 type server struct {
 	t    *testing.T
 	cmd  *exec.Cmd
 	URL  string // http://127.0.0.1:PORT
-	logs *syncBuffer
+	logs *knowledgetest.SyncBuffer
 	done chan struct{}
 	err  error // from Wait, once done is closed
 	// secrets must never appear in the log.
@@ -94,7 +77,7 @@ func startServe(t *testing.T, o serveOptions) *server {
 		o.env["DRAMABOT_LOG_LEVEL"] = "warn"
 	}
 	cmd.Env = env(o.env)
-	s := &server{t: t, cmd: cmd, logs: &syncBuffer{}, done: make(chan struct{})}
+	s := &server{t: t, cmd: cmd, logs: &knowledgetest.SyncBuffer{}, done: make(chan struct{})}
 	for k, v := range o.env {
 		if strings.HasSuffix(k, "_TOKEN") || strings.HasSuffix(k, "_KEY") || strings.HasSuffix(k, "_SECRET") {
 			s.secrets = append(s.secrets, v)

@@ -1,7 +1,6 @@
 package discord
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -47,7 +46,7 @@ type harness struct {
 	engine *knowledgetest.Fake
 	core   *bot.Core
 	bot    *Bot
-	logs   *syncBuffer
+	logs   *knowledgetest.SyncBuffer
 	cancel context.CancelFunc
 	done   chan error
 
@@ -59,7 +58,7 @@ type harness struct {
 func start(t *testing.T, o options) *harness {
 	t.Helper()
 	fake := discordtest.New(t, discordtest.Options{})
-	logs := &syncBuffer{}
+	logs := &knowledgetest.SyncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	engine := &knowledgetest.Fake{AnswerFunc: o.answer}
 	rate := o.rateLimit
@@ -284,23 +283,6 @@ func remarshal(t *testing.T, in, out any) {
 	if err := json.Unmarshal(b, out); err != nil {
 		t.Fatal(err)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // ask runs /ask and returns the calls for the interaction once n were made.

@@ -2,12 +2,12 @@ package discord
 
 import (
 	"encoding/json"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
 	"dramabot/bot"
+	"dramabot/bot/discord/discordtest"
 	"dramabot/knowledge"
 )
 
@@ -23,30 +23,6 @@ func fuzzAnswer(question, text, title, url, quote, label string, n uint8, abstai
 		a.Related = append(a.Related, knowledge.Related{PassageID: "doc#r" + strconv.Itoa(i), Title: quote, URL: url, Publisher: title, Date: label, Text: text + quote})
 	}
 	return a
-}
-
-// fuzzLinkRE matches the masked links dramabot writes around source titles.
-var fuzzLinkRE = regexp.MustCompile(`(^|[^\\])\[((?:\\.|[^\\\]])*)\]\(https?://[^()\s<>]*\)`)
-
-// fuzzUnescaped returns the first Markdown character of s that is not
-// escaped (dramabot's own links aside), or 0.
-func fuzzUnescaped(s string) rune {
-	s = fuzzLinkRE.ReplaceAllString(s, "$1$2")
-	lineStart, escaped := true, false
-	for _, r := range s {
-		switch {
-		case escaped:
-			escaped = false
-		case r == '\\':
-			escaped = true
-		case strings.ContainsRune("*_~`|[]<", r):
-			return r
-		case lineStart && strings.ContainsRune(">#-+", r):
-			return r
-		}
-		lineStart = r == '\n' || (lineStart && (r == ' ' || r == '\t'))
-	}
-	return 0
 }
 
 // fuzzUnescape undoes escapeMarkdown.
@@ -107,7 +83,7 @@ func fuzzCheckMessages(t *testing.T, what string, msgs []outMessage, private boo
 				t.Fatalf("%s: embed over a limit: title %d, description %d, fields %d", what, runeLen(e.Title), runeLen(e.Description), len(e.Fields))
 			}
 			for _, s := range []string{e.Title, e.Description} {
-				if r := fuzzUnescaped(s); r != 0 {
+				if r := discordtest.UnescapedMarkdown(s); r != 0 {
 					t.Fatalf("%s: unescaped %q in %q", what, r, s)
 				}
 			}

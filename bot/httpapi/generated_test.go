@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"dramabot/knowledge/knowledgetest"
+
 	"dramabot/bot"
 	"dramabot/bot/httpapi"
 	"dramabot/knowledge"
@@ -51,7 +53,7 @@ func TestGeneratedAnswersOverHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	metrics := httpapi.NewMetrics(nil)
-	logs := &syncBuffer{}
+	logs := &knowledgetest.SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	engine := knowledge.NewEngine(st, knowledge.EngineOptions{})
 	gen := knowledge.NewGenerative(engine, client, knowledge.GenerativeOptions{Logger: log, Metrics: metrics})

@@ -56,7 +56,7 @@ type testEnv struct {
 	core    *bot.Core
 	fake    *knowledgetest.Fake
 	metrics *httpapi.Metrics
-	logs    *syncBuffer
+	logs    *knowledgetest.SyncBuffer
 }
 
 type envOptions struct {
@@ -71,7 +71,7 @@ type envOptions struct {
 
 func newEnv(t *testing.T, o envOptions) *testEnv {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &knowledgetest.SyncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	fake := &knowledgetest.Fake{AnswerFunc: scriptedAnswer, FiguresFunc: o.figures, SourceList: o.sourceList}
 	metrics := httpapi.NewMetrics(nil)
@@ -761,22 +761,4 @@ func TestPageAndAssets(t *testing.T) {
 			t.Errorf("%s with If-None-Match: %d, want 304", path, again.status)
 		}
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

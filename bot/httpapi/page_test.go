@@ -74,7 +74,7 @@ func TestPageInChromium(t *testing.T) {
 	execPath := chromiumPath(t)
 	e := newEnv(t, envOptions{})
 
-	var chromeOut syncBuffer
+	var chromeOut knowledgetest.SyncBuffer
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("chromium output:\n%s", chromeOut.String())

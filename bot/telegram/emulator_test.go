@@ -21,7 +21,7 @@ func TestEmulatorSmoke(t *testing.T) {
 	emu := telegramtest.StartEmulator(t)
 	// The emulator keeps one queue per token: a fresh one per run.
 	token := fmt.Sprintf("%d:emulator-smoke-token", time.Now().UnixNano()%1_000_000_000)
-	logs := &syncBuffer{}
+	logs := &knowledgetest.SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	t.Cleanup(func() {
 		if strings.Contains(logs.String(), token) {

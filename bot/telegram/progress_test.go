@@ -21,7 +21,7 @@ import (
 func progressBubble(t *testing.T, k bot.Knowledge, test func(tg *telegramtest.Server)) {
 	synctest.Test(t, func(t *testing.T) {
 		tg := telegramtest.NewInMemory(t, telegramtest.Options{WaitTimeout: time.Hour})
-		logs := &syncBuffer{}
+		logs := &knowledgetest.SyncBuffer{}
 		log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		b, err := New(t.Context(), Config{
 			Token: tg.Token, APIURL: tg.URL, HTTPClient: tg.Client(), Logger: log,

@@ -24,7 +24,7 @@ import (
 func inBubble(t *testing.T, cfg Config, test func(tg *telegramtest.Server, b *Bot)) {
 	synctest.Test(t, func(t *testing.T) {
 		tg := telegramtest.NewInMemory(t, telegramtest.Options{WaitTimeout: time.Hour})
-		logs := &syncBuffer{}
+		logs := &knowledgetest.SyncBuffer{}
 		log := slog.New(slog.NewTextHandler(logs, nil))
 		cfg.Token, cfg.APIURL, cfg.HTTPClient, cfg.Logger = tg.Token, tg.URL, tg.Client(), log
 		cfg.Core = bot.New(bot.Config{Knowledge: &knowledgetest.Fake{}, Logger: log})

@@ -1,14 +1,12 @@
 package telegram
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,7 +23,7 @@ type env struct {
 	tg   *telegramtest.Server
 	fake *knowledgetest.Fake
 	bot  *Bot
-	logs *syncBuffer
+	logs *knowledgetest.SyncBuffer
 
 	cancel context.CancelFunc
 	done   chan struct{} // closed when Run returned runErr
@@ -43,7 +41,7 @@ type setup struct {
 // the end it checks that nothing logged carried the token or a URL.
 func start(t *testing.T, s setup) *env {
 	t.Helper()
-	e := &env{tg: telegramtest.New(t, telegramtest.Options{}), fake: s.fake, logs: &syncBuffer{}}
+	e := &env{tg: telegramtest.New(t, telegramtest.Options{}), fake: s.fake, logs: &knowledgetest.SyncBuffer{}}
 	if e.fake == nil {
 		e.fake = &knowledgetest.Fake{}
 	}
@@ -116,23 +114,6 @@ func (e *env) checkLogs(t *testing.T) {
 	if strings.Contains(logs, "://") {
 		t.Errorf("a URL was logged:\n%s", logs)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // only checks that exactly one message was sent and returns it.

@@ -201,6 +201,75 @@ func New(t testing.TB, opts Options) *Server {
 	return s
 }
 
+// PlaceholderURL is the REST base of an in-memory server: nothing listens
+// there, its Client hands requests to the fake directly.
+const PlaceholderURL = "http://127.0.0.1:9"
+
+// NewInMemory returns a fake REST API that listens nowhere and has no
+// gateway: pass Client() as the bot's HTTP client and s.URL as its API URL,
+// and hand events to the bot's handlers with Interaction. Inside a
+// testing/synctest bubble fake time then drives timers and recorded times.
+func NewInMemory(t testing.TB, opts Options) *Server {
+	t.Helper()
+	if opts.Token == "" {
+		opts.Token = Token
+	}
+	s := &Server{
+		URL:          PlaceholderURL,
+		token:        opts.Token,
+		changed:      make(chan struct{}),
+		inject:       map[Route][]injected{},
+		interactions: map[string]*interactionState{},
+		nextID:       300000000000000000,
+		conns:        map[*gwConn]bool{},
+		sessions:     map[string]bool{},
+	}
+	return s
+}
+
+// Client returns an HTTP client that hands REST requests straight to the
+// fake, without a network.
+func (s *Server) Client() *http.Client {
+	return &http.Client{Transport: inMemory{http.HandlerFunc(s.serveREST)}}
+}
+
+type inMemory struct{ h http.Handler }
+
+func (m inMemory) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		defer req.Body.Close()
+	}
+	rec := httptest.NewRecorder()
+	m.h.ServeHTTP(rec, req)
+	if err := req.Context().Err(); err != nil {
+		return nil, err
+	}
+	return rec.Result(), nil
+}
+
+// Interaction registers an interaction as dispatched and returns it with
+// the INTERACTION_CREATE payload ("d") that the gateway would carry, for a
+// test that hands it to the bot's handler itself.
+func (s *Server) Interaction(from From, typ int, data, message map[string]any) (Interaction, json.RawMessage) {
+	id := s.newID()
+	it := Interaction{ID: id, Token: "tok-" + id}
+	d := interactionPayload(it, from, typ, data, message)
+	s.mu.Lock()
+	s.interactions[it.Token] = &interactionState{dispatched: time.Now()}
+	s.mu.Unlock()
+	raw, _ := json.Marshal(d)
+	return it, raw
+}
+
+// CommandData is the data of a slash command with string options.
+func (s *Server) CommandData(name string, options map[string]string) map[string]any {
+	opts := []any{}
+	for k, v := range options {
+		opts = append(opts, map[string]any{"name": k, "type": 3, "value": v})
+	}
+	return map[string]any{"id": s.newID(), "name": name, "type": 1, "options": opts}
+}
+
 // Close stops the server and drops every gateway connection.
 func (s *Server) Close() {
 	s.mu.Lock()
@@ -212,7 +281,9 @@ func (s *Server) Close() {
 	for _, c := range conns {
 		c.ws.Close()
 	}
-	s.srv.Close()
+	if s.srv != nil {
+		s.srv.Close()
+	}
 }
 
 // notify wakes waiters; s.mu must be held.
@@ -543,11 +614,7 @@ func (s *Server) SendMessage(t testing.TB, from From, content string, mentionBot
 // string options.
 func (s *Server) SendCommand(t testing.TB, from From, name string, options map[string]string) Interaction {
 	t.Helper()
-	opts := []any{}
-	for k, v := range options {
-		opts = append(opts, map[string]any{"name": k, "type": 3, "value": v})
-	}
-	return s.dispatchInteraction(t, from, 2, map[string]any{"id": s.newID(), "name": name, "type": 1, "options": opts}, nil)
+	return s.dispatchInteraction(t, from, 2, s.CommandData(name, options), nil)
 }
 
 // ClickButton dispatches INTERACTION_CREATE for a button press on a bot
@@ -573,8 +640,17 @@ func (s *Server) dispatchInteraction(t testing.TB, from From, typ int, data, mes
 	t.Helper()
 	id := s.newID()
 	it := Interaction{ID: id, Token: "tok-" + id}
+	d := interactionPayload(it, from, typ, data, message)
+	s.mu.Lock()
+	s.interactions[it.Token] = &interactionState{dispatched: time.Now()}
+	s.mu.Unlock()
+	s.Dispatch(t, "INTERACTION_CREATE", d)
+	return it
+}
+
+func interactionPayload(it Interaction, from From, typ int, data, message map[string]any) map[string]any {
 	d := map[string]any{
-		"id": id, "application_id": AppID, "type": typ, "token": it.Token, "version": 1,
+		"id": it.ID, "application_id": AppID, "type": typ, "token": it.Token, "version": 1,
 		"channel_id": from.ChannelID, "data": data, "locale": "en-US",
 	}
 	if message != nil {
@@ -586,11 +662,7 @@ func (s *Server) dispatchInteraction(t testing.TB, from From, typ int, data, mes
 	} else {
 		d["user"] = user(from)
 	}
-	s.mu.Lock()
-	s.interactions[it.Token] = &interactionState{dispatched: time.Now()}
-	s.mu.Unlock()
-	s.Dispatch(t, "INTERACTION_CREATE", d)
-	return it
+	return d
 }
 
 func user(from From) map[string]any {
