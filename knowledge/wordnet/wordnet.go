@@ -143,4 +143,3 @@ var detach = []struct{ suffix, ending string }{
 	{"men", "man"}, {"es", "e"}, {"es", ""}, {"ed", "e"}, {"ed", ""}, {"ing", "e"},
 	{"ing", ""}, {"er", ""}, {"est", ""}, {"er", "e"}, {"est", "e"}, {"s", ""},
 }
-
