@@ -14,6 +14,7 @@ import (
 	"compress/gzip"
 	_ "embed"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -93,34 +94,75 @@ const (
 func (d *Dict) load() {
 	d.once.Do(func() {
 		d.words = make(map[string][]string, 180000)
-		d.err = eachEntry(func(e entry) {
-			var glosses []string
-			used := 0
-			for _, s := range e.senses {
-				if used == forwardSenses {
-					break
-				}
-				if strings.HasPrefix(s, "=") || strings.HasPrefix(s, "+") {
-					continue
-				}
-				ws := strings.Fields(s)
-				glosses = append(glosses, ws[:min(forwardPerSense, len(ws))]...)
-				used++
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			d.err = fmt.Errorf("dict: %w", err)
+			return
+		}
+		// This runs on the first Chinese question, so it reads the lines
+		// itself rather than through eachEntry, allocating only what the
+		// map keeps.
+		sc := bufio.NewScanner(zr)
+		for sc.Scan() {
+			line := sc.Text()
+			if line == "" || line[0] == '~' {
+				continue
 			}
+			simp, rest, _ := strings.Cut(line, "\t")
+			trad, rest, _ := strings.Cut(rest, "\t")
+			senses, _, _ := strings.Cut(rest, "\t")
+			if trad == "" {
+				trad = simp
+			}
+			glosses := forwardGlosses(senses)
 			if len(glosses) == 0 {
-				return
+				continue
 			}
-			for _, hw := range []string{e.simp, e.trad} {
+			for _, hw := range []string{simp, trad} {
 				if n := utf8.RuneCountInString(hw); n < 1 || n > maxWord || !hasHan(hw) {
 					continue
 				}
-				d.words[hw] = merge(d.words[hw], glosses)
-				if e.trad == e.simp {
+				if cur, ok := d.words[hw]; !ok {
+					d.words[hw] = glosses
+				} else if m := merge(cur, glosses); len(m) != len(cur) {
+					d.words[hw] = m
+				}
+				if trad == simp {
 					break
 				}
 			}
-		}, nil)
+		}
+		if err := sc.Err(); err != nil {
+			d.err = fmt.Errorf("dict: %w", err)
+		}
 	})
+}
+
+// forwardGlosses returns the first two words of each of the first five
+// senses that Chinese to English reads (see gen.go), without repeats; the
+// slice is full, so that appending to it copies.
+func forwardGlosses(senses string) []string {
+	var buf [forwardSenses * forwardPerSense]string
+	glosses := buf[:0]
+	for used := 0; senses != "" && used < forwardSenses; {
+		var s string
+		s, senses, _ = strings.Cut(senses, ";")
+		if s == "" || s[0] == '=' || s[0] == '+' {
+			continue
+		}
+		for k := 0; k < forwardPerSense && s != ""; k++ {
+			var w string
+			w, s, _ = strings.Cut(s, " ")
+			if !slices.Contains(glosses, w) {
+				glosses = append(glosses, w)
+			}
+		}
+		used++
+	}
+	if len(glosses) == 0 {
+		return nil
+	}
+	return slices.Clip(slices.Clone(glosses))
 }
 
 // merge appends to a the words of b it lacks, up to forwardPerHeadwd.

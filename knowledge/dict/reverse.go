@@ -239,7 +239,7 @@ func (r *reverse) build() {
 	// Keys and headwords are cloned, so that the index does not keep the
 	// lines of the data they were cut from; candidates are numbered by
 	// headword while building, so that one map lookup finds a key's list.
-	keys := map[string]int32{}
+	keys := make(map[string]int32, 100000)
 	var lists [][]candidate
 	add := func(key string, c candidate) {
 		k, ok := keys[key]
@@ -250,7 +250,7 @@ func (r *reverse) build() {
 		}
 		lists[k] = insert(lists[k], c)
 	}
-	headID := map[string]int32{}
+	headID := make(map[string]int32, 120000)
 	r.irregular = map[string]string{}
 	r.err = eachEntry(func(e entry) {
 		n := utf8.RuneCountInString(e.simp)
