@@ -251,6 +251,7 @@ func (r *reverse) build() {
 		lists[k] = insert(lists[k], c)
 	}
 	headID := make(map[string]int32, 120000)
+	var heads []string
 	r.irregular = map[string]string{}
 	r.err = eachEntry(func(e entry) {
 		n := utf8.RuneCountInString(e.simp)
@@ -259,10 +260,9 @@ func (r *reverse) build() {
 		}
 		id, ok := headID[e.simp]
 		if !ok {
-			id = int32(len(r.heads))
-			h := strings.Clone(e.simp)
-			headID[h] = id
-			r.heads = append(r.heads, h)
+			id = int32(len(heads))
+			headID[e.simp] = id
+			heads = append(heads, e.simp)
 		}
 		plain := 0
 		for _, s := range e.senses {
@@ -295,8 +295,9 @@ func (r *reverse) build() {
 			}
 		}
 	}, func(form, base string) { r.irregular[strings.Clone(form)] = strings.Clone(base) })
-	// The index is kept in three allocations (the keys' text, the
-	// candidates, the map) rather than one per key.
+	// The index is kept in a few allocations (the keys' text, the
+	// candidates, the headwords some candidate names, the map) rather than
+	// one per key.
 	var text strings.Builder
 	ends := make([]int, len(lists)) // where each key ends in text
 	n := 0
@@ -306,11 +307,33 @@ func (r *reverse) build() {
 		n += len(lists[i])
 	}
 	all, arena := text.String(), make([]candidate, 0, n)
+	renumber := map[int32]int32{}
+	var names strings.Builder
+	var nameEnds []int // where each kept headword ends in names
 	r.index = make(map[string][]candidate, len(keys))
 	for k, i := range keys {
 		start := len(arena)
-		arena = append(arena, lists[i]...)
+		for _, c := range lists[i] {
+			id, ok := renumber[c.head]
+			if !ok {
+				id = int32(len(nameEnds))
+				renumber[c.head] = id
+				names.WriteString(heads[c.head])
+				nameEnds = append(nameEnds, names.Len())
+			}
+			c.head = id
+			arena = append(arena, c)
+		}
 		r.index[all[ends[i]-len(k):ends[i]]] = arena[start:len(arena):len(arena)]
+	}
+	hs := names.String()
+	r.heads = make([]string, len(nameEnds))
+	for i, end := range nameEnds {
+		start := 0
+		if i > 0 {
+			start = nameEnds[i-1]
+		}
+		r.heads[i] = hs[start:end]
 	}
 }
 
