@@ -55,6 +55,7 @@ func TestTranslateEnglish(t *testing.T) {
 		{"grew", [][]string{{"增长", "生长"}}},
 		{"created", [][]string{{"创造"}}},
 		{"mini-series", [][]string{{"迷你剧"}}},
+		{"mini series", [][]string{{"迷你剧"}}},
 		{"China's film industry", [][]string{{"中国"}, {"影业"}}},
 		{"How many jobs has the industry created?", [][]string{{"工作", "就业", "岗位"}, {"工业", "产业"}, {"创造"}}},
 		{"Steve Jobs", [][]string{{"史蒂夫"}, {"乔布斯"}}},

@@ -39,8 +39,9 @@ const (
 // (lower-cased; stop words and question words skipped; "jobs" read as
 // "job", "created" as "create", "grew" as "grow"), the simplified Chinese
 // headwords whose glosses name it, at most four, best first. Two adjacent
-// words that CC-CEDICT glosses as a whole ("box office", "market share")
-// give one group. Words the dictionary does not gloss give no group.
+// words that CC-CEDICT glosses as a whole ("box office", "market share",
+// "mini series" as "miniseries") give one group. Words the dictionary does
+// not gloss give no group.
 //
 // A headword ranks higher when a sense names the word directly (the whole
 // gloss, or the last word of a short one: "job" in "get job" over "market"
@@ -79,9 +80,15 @@ func (d *Dict) TranslateEnglish(question string) [][]string {
 			continue
 		}
 		if i+1 < len(toks) && !englishStop[toks[i+1].text] {
+			// A two-word gloss, or a compound the glosses write closed
+			// ("mini series", "miniseries").
 			var phrase []candidate
 			for _, v := range d.rev.variants(toks[i+1].text) {
 				if c, ok := d.rev.index[w.text+" "+v]; ok {
+					phrase = c
+					break
+				}
+				if c, ok := d.rev.index[w.text+v]; ok {
 					phrase = c
 					break
 				}
