@@ -51,8 +51,8 @@ type Page struct {
 	Extractor string
 }
 
-// minTextRunes is the least main text, in letters and digits, that the
-// extractor must find before it is trusted over the whole visible text.
+// minTextRunes is the main text, in letters and digits, under which the
+// extractor's result is compared with the page's whole visible text.
 const minTextRunes = 120
 
 // cjkCharThreshold replaces readability's default of 500 characters as the
@@ -114,8 +114,10 @@ func Extract(body []byte, contentType string, pageURL *url.URL) (Page, error) {
 			p.Author = squash(art.Byline())
 		}
 	}
-	if letters(p.Text) < minTextRunes {
-		if vis, src := visibleText(text); letters(vis) > letters(p.Text) {
+	if got := letters(p.Text); got < minTextRunes {
+		// A short article is still an article; only when the page's
+		// visible text is several times longer did the extractor miss it.
+		if vis, src := visibleText(text); letters(vis) > 3*got {
 			p.Text, p.Extractor = vis, "visible text"
 			if p.Title == "" {
 				p.Title = src.Title
