@@ -1,0 +1,922 @@
+// Package records turns the figures of the corpus into a table of who
+// said what, when: each figure with its metric, unit, period, whether it
+// is a forecast or an estimate, and its source. The sources disagree all
+// the time (the 2024 market size is 504.4亿元 for one association, more
+// than 505亿元 for another, RMB 48.5 bn for iResearch, US$7 bn for Media
+// Partners Asia); Match, Differ and Timeline put their figures side by
+// side.
+//
+// Reading is rule-based and bilingual: figures come from knowledge/text,
+// periods from the sentence (then the note's period field, then the
+// publication date), metrics from cue words nearest the figure, from a
+// small closed set (see the metric constants).
+package records
+
+import (
+	"math"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"dramabot/knowledge"
+	"dramabot/knowledge/text"
+)
+
+// MaxRecords caps every list this package returns; Table says when the
+// cap cut it.
+const MaxRecords = 500
+
+// Record is one figure of the corpus: who said what, when. Its JSON form
+// is an entry of the figure_table list of JSON answers.
+type Record struct {
+	// Text is the figure as written in the source's language
+	// ("504.4亿元", "RMB 48.5 billion", "60 to 90").
+	Text string `json:"text"`
+	// Value is the normalized value (504.4亿元 is 50440000000); for a
+	// range, its low end, and High its high end.
+	Value float64 `json:"value"`
+	High  float64 `json:"high,omitempty"`
+	// Unit is CNY, USD, percent, fold, or the noun counted (users,
+	// people, jobs, titles, episodes, views, downloads, apps, companies,
+	// crews, minutes, hours, days, ...); empty when nothing says.
+	Unit string `json:"unit"`
+	// Metric is one of the metric ids (market_size, mau, jobs, ...), or
+	// empty when no cue tells.
+	Metric string `json:"metric,omitempty"`
+	// Entity is the app, company or place the figure is about
+	// ("hongguo"); empty for the market as a whole.
+	Entity   string `json:"entity,omitempty"`
+	Period   Period `json:"period"`
+	Forecast bool   `json:"forecast"`
+	Estimate bool   `json:"estimate"`
+	// Bound is "over" for "more than 505亿元", "under" for "不足10亿元".
+	Bound string `json:"bound,omitempty"`
+	// Equivalent is the same amount in another currency when the source
+	// gives both ("90 billion yuan ($12.7 billion)"): the only way two
+	// currencies are ever compared.
+	Equivalent *Amount `json:"equivalent,omitempty"`
+	// Sentence is the sentence that holds the figure, verbatim.
+	Sentence string `json:"sentence"`
+	Source   Source `json:"source"`
+
+	// fallback is the period nearest in the sentence when the figure's
+	// clause names none; the note's period field comes first.
+	fallback Period
+}
+
+// Amount is a value in a unit.
+type Amount struct {
+	Value float64 `json:"value"`
+	Unit  string  `json:"unit"`
+}
+
+// Source is where a record was read: the publisher, who produced the
+// figure, when it was published, and the passage that holds it.
+type Source struct {
+	SourceID  string `json:"source_id"`
+	PassageID string `json:"passage_id"`
+	Title     string `json:"title,omitempty"`
+	Publisher string `json:"publisher,omitempty"`
+	Producer  string `json:"producer,omitempty"`
+	Date      string `json:"date,omitempty"`
+	URL       string `json:"url,omitempty"`
+}
+
+// Name is who a figure is attributed to: the producer when known,
+// else the publisher.
+func (s Source) Name() string {
+	if p := strings.TrimSpace(s.Producer); p != "" && !strings.HasPrefix(strings.ToLower(p), "not named") {
+		return p
+	}
+	return s.Publisher
+}
+
+// Table is a capped list of records.
+type Table struct {
+	Records []Record `json:"records"`
+	// Total is how many records there were before the cap.
+	Total  int  `json:"total"`
+	Capped bool `json:"capped"`
+}
+
+func capped(rs []Record) Table {
+	t := Table{Records: rs, Total: len(rs)}
+	if len(rs) > MaxRecords {
+		t.Records, t.Capped = rs[:MaxRecords:MaxRecords], true
+	}
+	return t
+}
+
+// ExtractAll reads the records of many documents, capped.
+func ExtractAll(docs []knowledge.Document) Table {
+	var all []Record
+	for _, d := range docs {
+		all = append(all, Extract(d)...)
+	}
+	return capped(all)
+}
+
+// Extract reads every figure of a document as a record. Years and dates
+// are not records. A market note carries each fact twice, in English and
+// in Chinese: its figures are read from both lines and merged by value and
+// unit, one record per figure, written as the source's own language
+// writes it.
+func Extract(doc knowledge.Document) []Record {
+	var out []Record
+	for _, p := range doc.Passages {
+		out = append(out, extractPassage(doc.Source, p)...)
+	}
+	return out
+}
+
+// extractPassage reads the records of one passage.
+func extractPassage(src knowledge.Source, p knowledge.Passage) []Record {
+	ref := Source{SourceID: src.ID, PassageID: p.ID, Title: src.Title, Publisher: src.Publisher, Date: src.Date, URL: src.URL}
+	note := src.Note
+	if note != nil {
+		ref.Producer = note.Producer
+		if note.PageTitle != "" {
+			ref.Title = note.PageTitle
+		}
+	}
+	var lines [][]Record
+	for _, sp := range text.SentenceSpans(p.Text) {
+		s := p.Text[sp.Start:sp.End]
+		rs := extractSentence(s)
+		for i := range rs {
+			rs[i].Source = ref
+			if note != nil && note.Forecast && !rs[i].Forecast && !reportedBefore(rs[i].Sentence, rs[i].Text) {
+				rs[i].Forecast = true
+			}
+		}
+		lines = append(lines, rs)
+	}
+	var out []Record
+	if note == nil {
+		for _, l := range lines {
+			out = append(out, l...)
+		}
+	} else {
+		zhFirst := strings.HasPrefix(note.PageLang, "zh")
+		out = mergeLines(lines, zhFirst)
+	}
+	for i := range out {
+		fillPeriod(&out[i], note, src.Date)
+	}
+	return out
+}
+
+// mergeLines keeps one record per figure of a note: the records of the
+// line in the source's language first, then those of the other line that
+// add a figure; a figure in both lines takes what the first lacks from
+// the second.
+func mergeLines(lines [][]Record, zhFirst bool) []Record {
+	var first, second []Record
+	for _, l := range lines {
+		for _, r := range l {
+			if text.IsCJKText(r.Sentence) == zhFirst {
+				first = append(first, r)
+			} else {
+				second = append(second, r)
+			}
+		}
+	}
+	var out []Record
+	add := func(r Record) {
+		for i := range out {
+			if sameFigure(out[i], r) {
+				merge(&out[i], r)
+				return
+			}
+		}
+		out = append(out, r)
+	}
+	for _, r := range first {
+		add(r)
+	}
+	for _, r := range second {
+		add(r)
+	}
+	return out
+}
+
+func unitClass(u string) string {
+	switch u {
+	case text.UnitCNY, text.UnitUSD, text.UnitPercent, text.UnitFold, "HKD", "EUR", "GBP":
+		return u
+	}
+	return "count"
+}
+
+func sameFigure(a, b Record) bool {
+	return unitClass(a.Unit) == unitClass(b.Unit) && close(a.Value, b.Value) && close(a.High, b.High)
+}
+
+func close(a, b float64) bool {
+	if a == b {
+		return true
+	}
+	return math.Abs(a-b) <= 1e-9*math.Max(math.Abs(a), math.Abs(b))
+}
+
+// merge fills what a lacks from b, the same figure read in the other
+// line.
+func merge(a *Record, b Record) {
+	if a.Unit == "" {
+		a.Unit = b.Unit
+	}
+	if a.Metric == "" {
+		a.Metric = b.Metric
+	}
+	if a.Entity == "" {
+		a.Entity = b.Entity
+	}
+	if a.Period.IsZero() {
+		a.Period = b.Period
+	}
+	if a.fallback.IsZero() {
+		a.fallback = b.fallback
+	}
+	if a.Bound == "" {
+		a.Bound = b.Bound
+	}
+	if a.Equivalent == nil {
+		a.Equivalent = b.Equivalent
+	}
+	a.Forecast = a.Forecast || b.Forecast
+	a.Estimate = a.Estimate || b.Estimate
+}
+
+// fillPeriod gives a record whose sentence names no period the note's
+// period, or else the publication date.
+func fillPeriod(r *Record, note *knowledge.NoteInfo, published string) {
+	defer func() { r.fallback = Period{} }()
+	if !r.Period.IsZero() {
+		r.Period.Basis = BasisText
+		return
+	}
+	if note != nil {
+		if p, ok := ParsePeriod(note.Period); ok {
+			p.Basis = BasisNote
+			r.Period = p
+			return
+		}
+	}
+	if !r.fallback.IsZero() {
+		r.Period = r.fallback
+		r.Period.Basis = BasisText
+		return
+	}
+	if p, ok := ParsePeriod(published); ok {
+		p = asOf(p)
+		p.Basis = BasisPublished
+		r.Period = p
+	}
+}
+
+// figure is a figure of a sentence, possibly a range, before it becomes a
+// record.
+type figure struct {
+	start, end int
+	text       string
+	value      float64
+	high       float64
+	unit       string
+}
+
+// extractSentence reads the records of one sentence, without source and
+// with only the periods the sentence names.
+func extractSentence(s string) []Record {
+	periods, hidden := findPeriods(s)
+	low := strings.ToLower(s)
+	figs := sentenceFigures(s, hidden)
+	var out []Record
+	for i, f := range figs {
+		lo, hi := clause(s, f.start, f.end)
+		r := Record{Text: f.text, Value: f.value, High: f.high, Unit: f.unit, Sentence: s}
+		r.Unit = countUnit(s, low, f, lo, hi)
+		r.Metric, r.Entity = metricOf(s, low, f, r.Unit, lo, hi)
+		r.Period, r.fallback = periodOf(periods, f, lo, hi)
+		r.Forecast = forecastCue(s, low, f.start)
+		r.Estimate = estimateCue(s, low, f.start, lo)
+		r.Bound = boundOf(s, low, f)
+		if r.Period.Kind == KindAsOf && r.Forecast && strings.HasSuffix(r.Period.From, "-12") {
+			// "by the end of 2025" for a forecast is the year 2025
+			y := r.Period.From[:4]
+			p, _ := ParsePeriod(y)
+			r.Period = p
+		}
+		if r.Unit == "" && f.unit != "" {
+			r.Unit = f.unit
+		}
+		// People counted as an audience are users; people employed are jobs.
+		if r.Unit == UnitPeople && (r.Metric == Users || r.Metric == MAU || r.Metric == DAU) {
+			r.Unit = UnitUsers
+		}
+		if r.Unit == UnitPeople && r.Metric == Jobs {
+			r.Unit = UnitJobs
+		}
+		if i > 0 {
+			linkEquivalent(s, &out[len(out)-1], &r, figs[i-1], f)
+		}
+		// A share with no cue of its own in a list of shares measures what
+		// the one before it measures: "52.4% of internet users, against
+		// 95.5% for short video".
+		if r.Unit == text.UnitPercent && len(out) > 0 && out[len(out)-1].Unit == text.UnitPercent && r.Metric == Share {
+			if m, _ := nearestCue(low, lo, hi, f.start, f.end, percentCues, nil); m == "" {
+				r.Metric = out[len(out)-1].Metric
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// sentenceFigures finds the figures of s that are records: no years,
+// dates, digits of a period, names ("36氪", "9527 Theatre") or qualifiers
+// ("in 18 days", "the 10 biggest", "aged 40 to 59"), with ranges joined
+// ("60 to 90", "40万至70万元").
+func sentenceFigures(s string, hidden []hiddenSpan) []figure {
+	var figs []figure
+	for _, f := range text.ExtractFigures(s) {
+		if f.Unit == text.UnitYear || f.Unit == text.UnitDate {
+			continue
+		}
+		if covered(hidden, f.Start, f.End) || isName(s, f) || isQualifier(s, f) {
+			continue
+		}
+		figs = append(figs, figure{start: f.Start, end: f.End, text: f.Text, value: f.Value, unit: f.Unit})
+	}
+	// "370 million times" counts downloads or views, not a multiple.
+	for i := range figs {
+		if figs[i].unit == text.UnitFold && strings.HasSuffix(figs[i].text, "times") &&
+			(figs[i].value >= 1000 || scaled(figs[i].text)) {
+			figs[i].unit = ""
+			figs[i].end -= len("times")
+			figs[i].text = strings.TrimSpace(figs[i].text[:len(figs[i].text)-len("times")])
+			figs[i].end = figs[i].start + len(figs[i].text)
+		}
+	}
+	// Ranges.
+	var out []figure
+	for i := 0; i < len(figs); i++ {
+		f := figs[i]
+		if i+1 < len(figs) {
+			g := figs[i+1]
+			gap := s[f.end:g.start]
+			if rangeSep.MatchString(gap) && (f.unit == "" || f.unit == g.unit) && !fromBefore.MatchString(s[:f.start]) {
+				lowV := f.value
+				if f.unit == "" && g.unit != "" && scaled(g.text) && !scaled(f.text) {
+					lowV = f.value * g.value / numberPart(g.text)
+				}
+				if lowV < g.value {
+					out = append(out, figure{start: f.start, end: g.end, text: s[f.start:g.end], value: lowV, high: g.value, unit: g.unit})
+					i++
+					continue
+				}
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+var (
+	rangeSep   = regexp.MustCompile(`^(?: to | and |-|–|—|至|到|～|~| - )$`)
+	fromBefore = regexp.MustCompile(`(?i)(?:\bfrom |从)(?:the |under |nearly |about |over )?\S*$`)
+	scaleWords = regexp.MustCompile(`(?i)(thousand|million|billion|trillion|bn|mn|万|亿|千)`)
+	leadNumber = regexp.MustCompile(`[0-9０-９][0-9０-９,，.]*`)
+)
+
+func scaled(s string) bool { return scaleWords.MatchString(s) }
+
+// numberPart is the value of the digits of a figure's text, without scale.
+func numberPart(s string) float64 {
+	m := leadNumber.FindString(s)
+	m = strings.NewReplacer(",", "", "，", "").Replace(m)
+	var v float64
+	for _, f := range text.ExtractFigures(m) {
+		v = f.Value
+		break
+	}
+	if v == 0 {
+		return 1
+	}
+	return v
+}
+
+func covered(hidden []hiddenSpan, start, end int) bool {
+	for _, h := range hidden {
+		if start < h.end && h.start < end {
+			return true
+		}
+	}
+	return false
+}
+
+// zhAfterOK are the characters that may follow a Chinese figure: measure
+// words, scales, units and approximations. A number glued to any other
+// character is part of a name ("36氪", "9527剧场").
+const zhAfterOK = "个部集人名家款次亿万千百十元倍分钟小时天日年月岁平方米场位多余来以至到及和或周季期秒届档项条张台座间块美港欧英"
+
+var capitalAfter = regexp.MustCompile(`^ [A-Z][a-z]`)
+
+// isName reports a number that names something rather than counts it.
+func isName(s string, f text.FigureSpan) bool {
+	r, _ := utf8.DecodeRuneInString(s[f.End:])
+	if text.IsCJK(r) && f.Unit == text.UnitNone && !strings.ContainsRune(zhAfterOK, r) {
+		return true
+	}
+	// "9527 Theatre": a bare number before a capitalized word.
+	if f.Unit == text.UnitNone && !strings.ContainsAny(f.Text, ",.") && f.Value >= 100 &&
+		capitalAfter.MatchString(s[f.End:]) {
+		return true
+	}
+	return false
+}
+
+var (
+	qualBefore = regexp.MustCompile(`(?i)(?:\b(?:aged|the|top|first|last|within|after|in|over|for|past)\s+(?:just\s+|only\s+|the\s+)?|前|第|满分|近)$`)
+	qualAfter  = regexp.MustCompile(`(?i)^\s*(?:(?:days?|hours?|weeks?|months?|years?)\b|(?:highest|most|biggest|largest|leading|best|top)\b|(?:个)?(?:天|小时|个月|年)(?:内|后|里|时间)|岁|out of|and over)`)
+	afterWord  = regexp.MustCompile(`(?i)^\s*(?:天|小时|个月|年)`)
+)
+
+// isQualifier reports a number that qualifies a period or a rank rather
+// than being a figure: "in 18 days", "within 3 years", "the 10 biggest",
+// "aged 40 to 59", "first 10 episodes", "前20", "18天内".
+func isQualifier(s string, f text.FigureSpan) bool {
+	if f.Unit != text.UnitNone {
+		return false
+	}
+	before, after := s[:f.Start], s[f.End:]
+	if qualAfter.MatchString(after) {
+		b := qualBefore.FindString(before)
+		if b != "" || strings.HasPrefix(strings.TrimSpace(after), "岁") || regexp.MustCompile(`^(?:个)?(?:天|小时|个月|年)(?:内|后|里|时间)`).MatchString(after) ||
+			regexp.MustCompile(`(?i)^ (?:highest|most|biggest|largest|leading|best|top)\b`).MatchString(after) {
+			if strings.HasSuffix(before, "近") && !afterWord.MatchString(after) {
+				return false
+			}
+			return true
+		}
+		if regexp.MustCompile(`(?i)^ (?:and over|out of)`).MatchString(after) || regexp.MustCompile(`(?i)\baged\s+$`).MatchString(before) {
+			return true
+		}
+	}
+	if regexp.MustCompile(`(?i)(?:\baged\s+|\bfirst\s+|前)$`).MatchString(before) {
+		return true
+	}
+	if strings.HasSuffix(before, "满分") || regexp.MustCompile(`(?i)out of $`).MatchString(before) {
+		return true // the scale of a rating, "8 out of 10"
+	}
+	if strings.HasSuffix(before, "后") && regexp.MustCompile(`^天`).MatchString(after) {
+		return true // "上线后18天"
+	}
+	return false
+}
+
+// clause returns the byte range of the clause of s around [start, end):
+// commas (before a space, so that 1,000 stays whole), semicolons, colons
+// and full stops end one; parentheses do not, so that "90 billion yuan
+// ($12.7 billion)" shares its clause.
+func clause(s string, start, end int) (int, int) {
+	lo := 0
+	for i := start - 1; i >= 0; i-- {
+		if isBoundary(s, i) {
+			lo = i + 1
+			break
+		}
+	}
+	hi := len(s)
+	for i := end; i < len(s); i++ {
+		if isBoundary(s, i) {
+			hi = i
+			break
+		}
+	}
+	return lo, hi
+}
+
+func isBoundary(s string, i int) bool {
+	switch s[i] {
+	case ';', ':':
+		return true
+	case ',', '.':
+		return i+1 >= len(s) || s[i+1] == ' '
+	}
+	if i+3 <= len(s) {
+		switch s[i : i+3] {
+		case "，", "；", "：", "。", "、":
+			return true
+		}
+	}
+	return false
+}
+
+// wordsAfter returns up to n lower-case words after i, stopping at
+// punctuation and stop words.
+func wordsAfter(s string, i, n int) []string {
+	var out []string
+	for len(out) < n {
+		j := i
+		for j < len(s) && s[j] == ' ' {
+			j++
+		}
+		if j == i && len(out) > 0 || j >= len(s) {
+			break
+		}
+		k := j
+		for k < len(s) && (s[k] >= 'a' && s[k] <= 'z' || s[k] >= 'A' && s[k] <= 'Z' || s[k] == '-' || s[k] == '\'') {
+			k++
+		}
+		if k == j {
+			break
+		}
+		w := strings.ToLower(strings.TrimSuffix(s[j:k], "'s"))
+		if stopWords[w] {
+			break
+		}
+		out = append(out, w)
+		i = k
+	}
+	return out
+}
+
+var stopWords = map[string]bool{"in": true, "on": true, "of": true, "as": true, "and": true, "to": true, "a": true, "an": true,
+	"the": true, "from": true, "with": true, "for": true, "by": true, "that": true, "were": true, "was": true, "had": true,
+	"have": true, "has": true, "is": true, "are": true, "each": true, "per": true, "than": true, "after": true, "before": true,
+	"at": true, "up": true, "or": true, "while": true, "who": true, "which": true, "more": true, "between": true, "since": true,
+	"so": true, "can": true, "could": true, "will": true, "would": true, "once": true, "every": true, "across": true, "behind": true}
+
+// countUnit reads the noun a figure counts, after it, or before it in its
+// clause, in English or Chinese. Money, percent and fold figures keep
+// their unit.
+func countUnit(s, low string, f figure, lo, hi int) string {
+	if f.unit != "" {
+		return f.unit
+	}
+	rest := s[f.end:]
+	// Chinese measure word or noun after the figure.
+	r := strings.TrimLeft(rest, "多余来")
+	for _, c := range zhCounters {
+		if strings.HasPrefix(r, c.text) {
+			if c.unit == UnitViews && (strings.Contains(s[lo:hi], "下载") || strings.Contains(s[lo:hi], "安装")) {
+				return UnitDownloads
+			}
+			if c.unit == UnitPeople && strings.Contains(s[lo:f.start], "观众") {
+				return UnitUsers
+			}
+			return c.unit
+		}
+	}
+	ws := wordsAfter(s, f.end, 4)
+	unit := ""
+	for i, w := range ws {
+		if w == "days" && i > 0 && ws[i-1] == "working" {
+			unit = UnitWorkingDays
+			continue
+		}
+		if u, ok := enNouns[w]; ok && !(w == "day" && i == 0 && len(ws) == 1) {
+			unit = u
+		}
+		if w == "square" {
+			unit = UnitSquareM
+			break
+		}
+	}
+	if len(ws) > 0 && (ws[0] == "day" || ws[0] == "month" || ws[0] == "year") {
+		unit = "" // "a day" is a rate, not the unit
+	}
+	if strings.HasPrefix(strings.TrimSpace(rest), "times") {
+		if strings.Contains(low[lo:hi], "download") {
+			return UnitDownloads
+		}
+		return UnitViews
+	}
+	if unit != "" {
+		return unit
+	}
+	// A noun before the figure, nearest first: Chinese in the clause,
+	// then English in the clause and then the sentence.
+	best, bestAt := "", -1
+	for _, c := range zhNounsBefore {
+		if i := strings.LastIndex(s[lo:f.start], c.text); i >= 0 && lo+i > bestAt {
+			best, bestAt = c.unit, lo+i
+		}
+	}
+	if best != "" {
+		return best
+	}
+	for _, span := range [][2]int{{lo, f.start}, {0, f.start}} {
+		words := strings.FieldsFunc(s[span[0]:span[1]], func(r rune) bool {
+			return !(unicode.IsLetter(r) || r == '-') || text.IsCJK(r)
+		})
+		for i := len(words) - 1; i >= 0; i-- {
+			w := strings.ToLower(words[i])
+			if w == "bases" && i > 0 && strings.EqualFold(words[i-1], "fan") {
+				return UnitFollowers
+			}
+			if u, ok := enNouns[w]; ok && u != UnitMinutes && u != UnitHours && u != UnitDays {
+				if u == UnitCrews {
+					return UnitPeople // "crews now number 60 to 90": people in a crew
+				}
+				return u
+			}
+		}
+	}
+	return ""
+}
+
+// metricOf decides what a figure measures from the cues nearest to it,
+// and the entity it is about.
+func metricOf(s, low string, f figure, unit string, lo, hi int) (string, string) {
+	entity, overseasEntity := nearestEntity(low, lo, hi, f.start)
+	switch unitClass(unit) {
+	case text.UnitCNY, text.UnitUSD, "HKD", "EUR", "GBP":
+		m, _ := nearestCue(low, lo, hi, f.start, f.end, moneyCues, nil)
+		if m == "" {
+			m, _ = nearestCue(low, 0, len(low), f.start, f.end, moneyCues, []string{MarketSize, Revenue})
+		}
+		if m == MarketSize || m == Revenue || m == "" {
+			switch {
+			case entity != "" && overseasEntity && isPlace(entity):
+				m = OverseasRevenue
+			case entity != "":
+				m = Revenue
+			case hasAny(low[lo:hi], overseasCues) || hasAny(low, overseasWords):
+				m = OverseasRevenue
+			case m == "":
+				m = Revenue
+			}
+		}
+		return m, entity
+	case text.UnitPercent:
+		m, _ := nearestCue(low, lo, hi, f.start, f.end, percentCues, nil)
+		if m == "" {
+			m = Share
+		}
+		return m, entity
+	case text.UnitFold:
+		return Growth, entity
+	}
+	allowed := unitCues[unit]
+	m := ""
+	if allowed != nil {
+		m, _ = nearestCue(low, lo, hi, f.start, f.end, countCues, allowed)
+		if m == "" && unit != UnitUsers {
+			m, _ = nearestCue(low, 0, len(low), f.start, f.end, countCues, allowed)
+		}
+		if m == "" && unit == UnitUsers {
+			m, _ = nearestCue(low, 0, len(low), f.start, f.end, countCues, []string{MAU, DAU})
+		}
+	}
+	if unit == UnitPeople && m == "" {
+		if hasAny(low, []string{"watch", "观看", "viewers", "观众"}) {
+			m = Users
+		}
+	}
+	if m == "" {
+		m = unitMetric[unit]
+	}
+	return m, entity
+}
+
+func isPlace(entity string) bool {
+	return entity == "us" || entity == "japan" || entity == "indonesia"
+}
+
+func hasAny(low string, cues []string) bool {
+	for _, c := range cues {
+		if containsCue(low, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// periodOf picks the period nearest to the figure in its clause, and,
+// as a fallback, in its sentence: the nearest before it (Chinese fronts
+// the time: "2025年1月至8月，……120.5分钟"), else the nearest after.
+// Meta periods (dates of reports) never count. In a tie the period after
+// the figure wins ("$7 billion in 2024", not "in 2021 to $7 billion").
+func periodOf(periods []periodSpan, f figure, lo, hi int) (clausal, fallback Period) {
+	pick := func(lo, hi int, before, after bool) (Period, bool) {
+		best, bestD := Period{}, -1
+		for _, p := range periods {
+			if p.meta || p.start < lo || p.end > hi {
+				continue
+			}
+			var d int
+			switch {
+			case p.end <= f.start && before:
+				d = 2*(f.start-p.end) + 1
+			case p.start >= f.end && after:
+				d = 2 * (p.start - f.end)
+			default:
+				continue
+			}
+			if bestD < 0 || d < bestD {
+				best, bestD = p.p, d
+			}
+		}
+		return best, bestD >= 0
+	}
+	if p, ok := pick(lo, hi, true, true); ok {
+		return p, Period{}
+	}
+	if p, ok := pick(0, math.MaxInt, true, false); ok {
+		return Period{}, p
+	}
+	p, _ := pick(0, math.MaxInt, false, true)
+	return Period{}, p
+}
+
+var (
+	forecastBefore = regexp.MustCompile(`(?i)\b(?:expected|expects|expect|projected|projects|projection|forecast|forecasts|will|would|could|likely|aims?|goal|target|targets)\b|预计|有望|将|预测|目标|计划|预估`)
+	forecastMark   = regexp.MustCompile(`(?i)\((?:a )?(?:forecast|targets?|a target)\)|（(?:预测|目标|计划目标|全年预估)）|计划目标`)
+	reportedVerb   = regexp.MustCompile(`(?i)\b(?:made|was|were|had|reached|earned|took|climbed|grew|rose|passed|numbered|came)\s+(?:\S+\s+){0,2}$`)
+	estimateBefore = regexp.MustCompile(`(?i)(?:\b(?:about|around|roughly|approximately|nearly|close to|almost|some|an estimated|estimated|approx\.?)\s+(?:US\$|\$|RMB\s)?|约合人民币|约合|大约|约为|约|近|接近)$`)
+	estimateWord   = regexp.MustCompile(`(?i)\bestimat|估算|估计|预估`)
+	overBefore     = regexp.MustCompile(`(?i)(?:\b(?:more than|over|above|exceeding|exceed|exceeded|top|topped|passed|pass|beyond|at least|upwards of|in excess of)\s+(?:US\$|\$|RMB\s)?|超过|逾|突破|不少于|高于)$`)
+	underBefore    = regexp.MustCompile(`(?i)(?:\b(?:under|less than|below|fewer than|up to)\s+(?:US\$|\$|RMB\s)?|不足|不到|低于|最高)$`)
+)
+
+// forecastCue reports a forecast word before the figure in its sentence,
+// or a "(forecast)" mark anywhere in it.
+func forecastCue(s, low string, start int) bool {
+	return forecastBefore.MatchString(s[:start]) || forecastMark.MatchString(s)
+}
+
+// reportedBefore reports a figure introduced by a past-tense verb ("made
+// $1.4 billion in 2024"): an actual figure even in a note flagged as a
+// forecast.
+func reportedBefore(sentence, fig string) bool {
+	i := strings.Index(sentence, fig)
+	if i < 0 {
+		return false
+	}
+	return reportedVerb.MatchString(sentence[:i])
+}
+
+func estimateCue(s, low string, start, lo int) bool {
+	return estimateBefore.MatchString(s[:start]) || estimateWord.MatchString(s[lo:start])
+}
+
+func boundOf(s, low string, f figure) string {
+	before := s[:f.start]
+	switch {
+	case overBefore.MatchString(before), strings.HasPrefix(s[f.end:], "多"), strings.HasPrefix(s[f.end:], "余"),
+		strings.HasPrefix(strings.TrimLeft(s[f.end:], "个部家人次"), "以上"), strings.HasSuffix(f.text, "-plus"):
+		return "over"
+	case underBefore.MatchString(before):
+		return "under"
+	}
+	if strings.HasPrefix(s[f.end:], "-plus") {
+		return "over"
+	}
+	return ""
+}
+
+// linkEquivalent ties an amount to the same amount in another currency
+// written right after it: "90 billion yuan ($12.7 billion)",
+// "US$4 billion, close to 30 billion yuan", "40亿美元，约合人民币300亿元".
+func linkEquivalent(s string, a, b *Record, fa, fb figure) {
+	ca, cb := unitClass(a.Unit), unitClass(b.Unit)
+	money := func(c string) bool { return c == text.UnitCNY || c == text.UnitUSD }
+	if !money(ca) || !money(cb) || ca == cb {
+		return
+	}
+	gap := strings.TrimSpace(s[fa.end:fb.start])
+	if !regexp.MustCompile(`(?i)^(?:\(|（|, close to|, or about|, about|，约合人民币|，约合|, i\.e\.|或)$`).MatchString(gap) {
+		return
+	}
+	a.Equivalent = &Amount{Value: b.Value, Unit: b.Unit}
+	b.Equivalent = &Amount{Value: a.Value, Unit: a.Unit}
+	if b.Metric != a.Metric {
+		b.Metric = a.Metric
+	}
+}
+
+// Match returns the records that answer a query: its metric, its entity
+// (none: the whole market, so Hongguo's users never answer for the
+// market's), and, when the query names one, its period: the same label,
+// or an as-of date inside it. Records come ordered by period.
+func Match(records []Record, q Query) Table {
+	var out []Record
+	for _, r := range records {
+		if r.Metric != q.Metric || r.Entity != q.Entity {
+			continue
+		}
+		if !q.Period.IsZero() && !samePeriod(r.Period, q.Period) {
+			continue
+		}
+		out = append(out, r)
+	}
+	sortRecords(out)
+	return capped(out)
+}
+
+// samePeriod reports whether a record's period answers for the asked one:
+// the same label, or, for stocks such as users counted "as of" a date, a
+// date inside the asked period.
+func samePeriod(r, q Period) bool {
+	if r.Label == q.Label {
+		return true
+	}
+	if r.Kind == KindAsOf && q.Kind != KindAsOf {
+		return r.From >= q.From && r.From <= q.To
+	}
+	return false
+}
+
+// Differ reports whether the rows disagree: two values in the same unit
+// that differ by more than 5% of the larger. Forecasts are compared only
+// with forecasts and reported figures only with reported ones; two
+// currencies are compared only through an equivalent the source itself
+// gave.
+func Differ(rows []Record) bool {
+	for i := range rows {
+		for j := i + 1; j < len(rows); j++ {
+			a, b := rows[i], rows[j]
+			if a.Forecast != b.Forecast {
+				continue
+			}
+			va, vb, ok := comparable(a, b)
+			if ok && math.Abs(va-vb) > 0.05*math.Max(math.Abs(va), math.Abs(vb)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func comparable(a, b Record) (float64, float64, bool) {
+	switch {
+	case a.Unit == b.Unit:
+		return mid(a), mid(b), true
+	case a.Equivalent != nil && a.Equivalent.Unit == b.Unit:
+		return a.Equivalent.Value, mid(b), true
+	case b.Equivalent != nil && b.Equivalent.Unit == a.Unit:
+		return mid(a), b.Equivalent.Value, true
+	}
+	return 0, 0, false
+}
+
+// mid is a range's middle, or the value.
+func mid(r Record) float64 {
+	if r.High > r.Value {
+		return (r.Value + r.High) / 2
+	}
+	return r.Value
+}
+
+// Series is a metric's records in one unit, ordered by period.
+type Series struct {
+	Unit    string   `json:"unit"`
+	Records []Record `json:"records"`
+	Capped  bool     `json:"capped,omitempty"`
+}
+
+// Timeline groups a metric's records by unit, each group ordered by
+// period, the unit with most records first. Records of every entity are
+// kept; filter with Match first to scope one.
+func Timeline(records []Record, metric string) []Series {
+	by := map[string][]Record{}
+	for _, r := range records {
+		if r.Metric == metric && !r.Period.IsZero() {
+			by[r.Unit] = append(by[r.Unit], r)
+		}
+	}
+	var out []Series
+	for u, rs := range by {
+		sortRecords(rs)
+		t := capped(rs)
+		out = append(out, Series{Unit: u, Records: t.Records, Capped: t.Capped})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if len(out[i].Records) != len(out[j].Records) {
+			return len(out[i].Records) > len(out[j].Records)
+		}
+		return out[i].Unit < out[j].Unit
+	})
+	return out
+}
+
+// sortRecords orders by period (start, then end), then source date,
+// then source id.
+func sortRecords(rs []Record) {
+	sort.SliceStable(rs, func(i, j int) bool {
+		a, b := rs[i], rs[j]
+		if a.Period.From != b.Period.From {
+			return a.Period.From < b.Period.From
+		}
+		if a.Period.To != b.Period.To {
+			return a.Period.To < b.Period.To
+		}
+		if a.Source.Date != b.Source.Date {
+			return a.Source.Date < b.Source.Date
+		}
+		return a.Source.PassageID < b.Source.PassageID
+	})
+}
