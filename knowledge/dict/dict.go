@@ -44,13 +44,14 @@ func Default() *Dict { return &std }
 // entry is one line of cedict.tsv.gz (see gen.go).
 type entry struct {
 	simp, trad string
-	senses     []string
-	freq       int  // log2 of the headword's count in a Chinese corpus
-	name       bool // a proper noun
+	senses     string // "sense;sense;...", each sense its words separated by spaces
+	freq       int    // log2 of the headword's count in a Chinese corpus
+	name       bool   // a proper noun
 }
 
 // eachEntry calls f with every entry of the embedded data, in order, and
-// irregular with each irregular English form and its base form.
+// irregular with each irregular English form and its base form. The
+// strings it passes are cut from the line; f clones what it keeps.
 func eachEntry(f func(entry), irregular func(form, base string)) error {
 	zr, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
@@ -65,15 +66,17 @@ func eachEntry(f func(entry), irregular func(form, base string)) error {
 			}
 			continue
 		}
-		fs := strings.Split(line, "\t")
-		if len(fs) < 5 {
-			continue
-		}
-		e := entry{simp: fs[0], trad: fs[1], senses: strings.Split(fs[2], ";"), name: fs[4] == "N"}
+		var e entry
+		var rest, freq string
+		e.simp, rest, _ = strings.Cut(line, "\t")
+		e.trad, rest, _ = strings.Cut(rest, "\t")
+		e.senses, rest, _ = strings.Cut(rest, "\t")
+		freq, rest, _ = strings.Cut(rest, "\t")
 		if e.trad == "" {
 			e.trad = e.simp
 		}
-		e.freq, _ = strconv.Atoi(fs[3])
+		e.freq, _ = strconv.Atoi(freq)
+		e.name = rest == "N"
 		f(e)
 	}
 	if err := sc.Err(); err != nil {

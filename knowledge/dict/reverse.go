@@ -259,6 +259,7 @@ func (r *reverse) build() {
 	}
 	headID := make(map[string]int32, 120000)
 	var heads []string
+	var ws []string // the words of one sense
 	r.irregular = map[string]string{}
 	r.err = eachEntry(func(e entry) {
 		n := utf8.RuneCountInString(e.simp)
@@ -271,22 +272,23 @@ func (r *reverse) build() {
 			headID[e.simp] = id
 			heads = append(heads, e.simp)
 		}
-		plain := 0
-		for _, s := range e.senses {
-			if s != "" && s[0] != '=' && s[0] != '+' {
-				plain++
-			}
-		}
+		// Senses marked "=" or "+" (see gen.go) are not counted as senses.
+		plain := strings.Count(";"+e.senses, ";") - strings.Count(";"+e.senses, ";=") - strings.Count(";"+e.senses, ";+")
 		base := lengthWeight(n) * freqWeight(e.freq) / (1 + 0.15*float64(max(plain, 1)-1))
 		i := -1
-		for _, s := range e.senses {
+		for rest := e.senses; rest != ""; {
+			var s string
+			s, rest, _ = strings.Cut(rest, ";")
 			if s == "" {
 				continue
 			}
 			if s[0] != '+' {
 				i++
 			}
-			ws := strings.Fields(strings.TrimLeft(s, "=+"))
+			ws = ws[:0]
+			for w := range strings.FieldsSeq(strings.TrimLeft(s, "=+")) {
+				ws = append(ws, w)
+			}
 			pos := base / (1 + 0.2*float64(max(i, 0)))
 			if len(ws) == 2 {
 				add(ws[0]+" "+ws[1], candidate{id, float32(pos), e.name})
@@ -314,21 +316,19 @@ func (r *reverse) build() {
 		n += len(lists[i])
 	}
 	all, arena := text.String(), make([]candidate, 0, n)
-	renumber := map[int32]int32{}
+	renumber := make([]int32, len(heads)) // new id + 1; 0 while not kept
 	var names strings.Builder
 	var nameEnds []int // where each kept headword ends in names
 	r.index = make(map[string][]candidate, len(keys))
 	for k, i := range keys {
 		start := len(arena)
 		for _, c := range lists[i] {
-			id, ok := renumber[c.head]
-			if !ok {
-				id = int32(len(nameEnds))
-				renumber[c.head] = id
+			if renumber[c.head] == 0 {
 				names.WriteString(heads[c.head])
 				nameEnds = append(nameEnds, names.Len())
+				renumber[c.head] = int32(len(nameEnds))
 			}
-			c.head = id
+			c.head = renumber[c.head] - 1
 			arena = append(arena, c)
 		}
 		r.index[all[ends[i]-len(k):ends[i]]] = arena[start:len(arena):len(arena)]
