@@ -3,6 +3,7 @@ package glossary
 import (
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"dramabot/knowledge/text"
@@ -23,12 +24,32 @@ func (g *Glossary) Find(s string) []Match {
 	if s == "" {
 		return nil
 	}
-	f := &finder{g: g, s: s}
+	f := finders.Get().(*finder)
+	f.g, f.s = g, s
 	f.decode()
 	f.tokenize()
 	f.matchWords()
 	f.matchChars()
-	return f.choose()
+	ms := f.choose()
+	f.release()
+	return ms
+}
+
+// finders keeps the working memory of Find for reuse: questions come one
+// after another, and allocating it afresh each time costs more than the
+// search.
+var finders = sync.Pool{New: func() any { return new(finder) }}
+
+// release returns f to the pool, unless a long text grew it beyond what
+// questions need.
+func (f *finder) release() {
+	if cap(f.rs) > 4096 {
+		return
+	}
+	f.g, f.s = nil, ""
+	f.rs, f.toks, f.cands, f.taken = f.rs[:0], f.toks[:0], f.cands[:0], f.taken[:0]
+	f.lower, f.raw = f.lower[:0], f.raw[:0]
+	finders.Put(f)
 }
 
 // pos is one character of the text, as it is compared.
@@ -47,7 +68,8 @@ type token struct {
 
 type candidate struct {
 	i, j int // characters rs[i:j]
-	ref  termRef
+	ref  ref
+	seq  int // order found, to break ties
 }
 
 type finder struct {
@@ -58,12 +80,12 @@ type finder struct {
 	lower, raw []byte
 	scratch    []byte
 	cands      []candidate
+	taken      []bool
 }
 
 func (f *finder) decode() {
 	s := f.s
 	folded := text.FoldTraditional(s)
-	f.rs = make([]pos, 0, utf8.RuneCountInString(s))
 	if folded == s {
 		for i, r := range s {
 			f.rs = append(f.rs, pos{foldWidth(r), i})
@@ -97,16 +119,16 @@ func (f *finder) tokenize() {
 	}
 }
 
-func (f *finder) add(i, j int, ref termRef) {
-	f.cands = append(f.cands, candidate{i, j, ref})
+func (f *finder) add(i, j int, r ref) {
+	f.cands = append(f.cands, candidate{i, j, r, len(f.cands)})
 }
 
 // matchWords finds the terms of Latin words, starting at every word.
 func (f *finder) matchWords() {
 	g := f.g
 	for t, first := range f.toks {
-		if ref, ok := g.exact[string(f.raw[first.rlo:first.rhi])]; ok {
-			f.add(first.i, first.j, ref)
+		if r, ok := g.exact[string(f.raw[first.rlo:first.rhi])]; ok {
+			f.add(first.i, first.j, r)
 		}
 		n := g.words
 		for u := t; u < len(f.toks); u++ {
@@ -116,8 +138,8 @@ func (f *finder) matchWords() {
 			}
 			key := f.lower[tok.lo:tok.hi]
 			c := n.next[string(key)]
-			if c != nil && c.entry != nil {
-				f.addWords(first.i, tok.j, c.termRef)
+			if c != nil && c.ref != noRef {
+				f.addWords(first.i, tok.j, c.ref)
 			}
 			// A plural ends a term: "micro-dramas", "companies".
 			if k := len(key); k >= 3 && key[k-1] == 's' {
@@ -139,18 +161,18 @@ func (f *finder) matchWords() {
 }
 
 func (f *finder) addPlural(n *wordNode, i, j int, singular []byte) {
-	if c := n.next[string(singular)]; c != nil && c.entry != nil {
-		f.add(i, j, c.termRef)
+	if c := n.next[string(singular)]; c != nil && c.ref != noRef {
+		f.add(i, j, c.ref)
 	}
 }
 
 // addWords adds a term of words ending at character j. A term written
 // with a final dot ("U.S.") takes the text's dot with it.
-func (f *finder) addWords(i, j int, ref termRef) {
-	if strings.HasSuffix(ref.term, ".") && j < len(f.rs) && f.rs[j].r == '.' {
+func (f *finder) addWords(i, j int, r ref) {
+	if strings.HasSuffix(f.g.refs[r].term, ".") && j < len(f.rs) && f.rs[j].r == '.' {
 		j++
 	}
-	f.add(i, j, ref)
+	f.add(i, j, r)
 }
 
 // gapOK reports whether what lies between two words lets them be words of
@@ -180,7 +202,13 @@ func (f *finder) gapOK(a, b token) bool {
 // character.
 func (f *finder) matchChars() {
 	rs := f.rs
-	for i := range rs {
+	for i, p := range rs {
+		// Inside a Latin word no term can start: one that begins with a
+		// letter or digit needs a word boundary before it. This skips most
+		// of English text without a lookup.
+		if !f.g.canStart(p.r) || i > 0 && isWord(p.r) && isWord(rs[i-1].r) {
+			continue
+		}
 		n := f.g.chars
 		for k := i; k < len(rs); k++ {
 			c := n.next[lowerASCII(rs[k].r)]
@@ -188,12 +216,12 @@ func (f *finder) matchChars() {
 				break
 			}
 			n = c
-			if c.entry == nil ||
+			if c.ref == noRef ||
 				c.wordStart && i > 0 && isWord(rs[i-1].r) ||
 				c.wordEnd && k+1 < len(rs) && isWord(rs[k+1].r) {
 				continue
 			}
-			f.add(i, k+1, c.termRef)
+			f.add(i, k+1, c.ref)
 		}
 	}
 }
@@ -204,26 +232,35 @@ func (f *finder) choose() []Match {
 	if len(f.cands) == 0 {
 		return nil
 	}
-	// Stable, so that of two spans alike the one found first (an exact
-	// word before a plural) is kept.
-	slices.SortStableFunc(f.cands, func(a, b candidate) int {
+	// Of two spans alike the one found first (an exact word before a
+	// plural) is kept.
+	slices.SortFunc(f.cands, func(a, b candidate) int {
 		if d := (b.j - b.i) - (a.j - a.i); d != 0 {
 			return d
 		}
-		return a.i - b.i
+		if a.i != b.i {
+			return a.i - b.i
+		}
+		return a.seq - b.seq
 	})
-	taken := make([]bool, len(f.rs))
-	var out []Match
+	f.taken = slices.Grow(f.taken[:0], len(f.rs))[:len(f.rs)]
+	clear(f.taken)
+	kept := f.cands[:0] // filtering in place: kept never passes the candidate read
 	for _, c := range f.cands {
-		if slices.Contains(taken[c.i:c.j], true) {
+		if slices.Contains(f.taken[c.i:c.j], true) {
 			continue
 		}
 		for k := c.i; k < c.j; k++ {
-			taken[k] = true
+			f.taken[k] = true
 		}
-		out = append(out, Match{Entry: c.ref.entry, Term: c.ref.term, Start: f.rs[c.i].off, End: f.offset(c.j)})
+		kept = append(kept, c)
 	}
-	slices.SortFunc(out, func(a, b Match) int { return a.Start - b.Start })
+	slices.SortFunc(kept, func(a, b candidate) int { return a.i - b.i })
+	out := make([]Match, len(kept))
+	for n, c := range kept {
+		t := f.g.refs[c.ref]
+		out[n] = Match{Entry: t.entry, Term: t.term, Start: f.rs[c.i].off, End: f.offset(c.j)}
+	}
 	return out
 }
 

@@ -59,7 +59,15 @@ type Glossary struct {
 	// in exactly their capitals.
 	words *wordNode
 	chars *charNode
-	exact map[string]termRef
+	// starts has bit r set when a term of chars can begin with rune r
+	// (r < U+10000, ASCII in both cases), so that Find passes over most
+	// characters of a text with one load instead of a map lookup.
+	starts [0x10000 / 64]uint64
+	exact  map[string]ref
+	// refs holds every indexed term; nodes and matches refer to it by
+	// index, which keeps Find's candidates free of pointers and so cheap
+	// to sort and collect.
+	refs []termRef
 }
 
 type termRef struct {
@@ -67,14 +75,19 @@ type termRef struct {
 	term  string
 }
 
+// ref indexes Glossary.refs; noRef marks a node where no term ends.
+type ref int32
+
+const noRef ref = -1
+
 type wordNode struct {
 	next map[string]*wordNode
-	termRef
+	ref  ref
 }
 
 type charNode struct {
 	next map[rune]*charNode
-	termRef
+	ref  ref
 	// A term that begins or ends with a letter or digit ("36氪", "短剧App")
 	// must not be glued to another word there, as a Latin term must not.
 	wordStart, wordEnd bool
@@ -100,9 +113,9 @@ var kinds = []string{Entity, Metric, Concept, Unit}
 func parse(src string) (*Glossary, error) {
 	g := &Glossary{
 		byID:  map[string]*Entry{},
-		words: &wordNode{},
-		chars: &charNode{},
-		exact: map[string]termRef{},
+		words: &wordNode{ref: noRef},
+		chars: &charNode{ref: noRef},
+		exact: map[string]ref{},
 	}
 	owner := map[string]*Entry{} // normalized term → its entry
 	for n, line := range strings.Split(src, "\n") {
@@ -110,16 +123,7 @@ func parse(src string) (*Glossary, error) {
 		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		e, err := parseEntry(line)
-		if err == nil && g.byID[e.ID] != nil {
-			err = fmt.Errorf("id %q used twice", e.ID)
-		}
-		for _, t := range slices.Concat(e.EN, e.ZH) {
-			if err != nil {
-				break
-			}
-			err = g.add(t, e, owner)
-		}
+		e, err := g.addEntry(line, owner)
 		if err != nil {
 			return nil, fmt.Errorf("line %d: %w", n+1, err)
 		}
@@ -130,6 +134,22 @@ func parse(src string) (*Glossary, error) {
 		return nil, fmt.Errorf("no entries")
 	}
 	return g, nil
+}
+
+func (g *Glossary) addEntry(line string, owner map[string]*Entry) (*Entry, error) {
+	e, err := parseEntry(line)
+	if err != nil {
+		return nil, err
+	}
+	if g.byID[e.ID] != nil {
+		return nil, fmt.Errorf("id %q used twice", e.ID)
+	}
+	for _, t := range slices.Concat(e.EN, e.ZH) {
+		if err := g.add(t, e, owner); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
 }
 
 func parseEntry(line string) (*Entry, error) {
@@ -197,7 +217,7 @@ func (g *Glossary) add(term string, e *Entry, owner map[string]*Entry) error {
 		if fresh, err := claim("=:"+word, word); !fresh || err != nil {
 			return err
 		}
-		g.exact[word] = termRef{e, word}
+		g.exact[word] = g.newRef(e, word)
 		return nil
 	}
 	if isWordTerm(term) {
@@ -205,10 +225,17 @@ func (g *Glossary) add(term string, e *Entry, owner map[string]*Entry) error {
 		if len(toks) == 0 {
 			return fmt.Errorf("%s: term %q has no letters or digits", e.ID, term)
 		}
+		// Find reads a plural as its singular, so a plural of another
+		// entry's term would make a text mean two entries.
+		for _, v := range numberVariants(toks) {
+			if o := owner["w:"+v]; o != nil && o != e {
+				return fmt.Errorf("%s: term %q is a plural or singular of a term of %s", e.ID, term, o.ID)
+			}
+		}
 		if fresh, err := claim("w:"+strings.Join(toks, " "), term); err != nil {
 			return err
 		} else if fresh {
-			g.insertWords(toks, termRef{e, term})
+			g.insertWords(toks, g.newRef(e, term))
 		}
 		// "microdrama", "miniseries": writers also run the words together.
 		// Not for short results, which are often words of their own
@@ -217,7 +244,7 @@ func (g *Glossary) add(term string, e *Entry, owner map[string]*Entry) error {
 			if fresh, err := claim("w:"+joined, term); err != nil {
 				return err
 			} else if fresh {
-				g.insertWords([]string{joined}, termRef{e, term})
+				g.insertWords([]string{joined}, g.newRef(e, term))
 			}
 		}
 		return nil
@@ -230,7 +257,7 @@ func (g *Glossary) add(term string, e *Entry, owner map[string]*Entry) error {
 	for _, r := range key {
 		c := n.next[r]
 		if c == nil {
-			c = &charNode{}
+			c = &charNode{ref: noRef}
 			if n.next == nil {
 				n.next = map[rune]*charNode{}
 			}
@@ -239,18 +266,64 @@ func (g *Glossary) add(term string, e *Entry, owner map[string]*Entry) error {
 		n = c
 	}
 	first, _ := utf8.DecodeRuneInString(key)
+	for _, r := range []rune{first, unicode.ToUpper(first)} {
+		if r < 0x10000 {
+			g.starts[r/64] |= 1 << (r % 64)
+		}
+	}
 	last, _ := utf8.DecodeLastRuneInString(key)
-	n.termRef = termRef{e, term}
+	n.ref = g.newRef(e, term)
 	n.wordStart, n.wordEnd = isWord(first), isWord(last)
 	return nil
 }
 
-func (g *Glossary) insertWords(toks []string, ref termRef) {
+// numberVariants returns toks joined by spaces with the last word in the
+// other number, every way Find could relate them.
+func numberVariants(toks []string) []string {
+	head := strings.Join(toks[:len(toks)-1], " ")
+	if head != "" {
+		head += " "
+	}
+	last := toks[len(toks)-1]
+	vs := []string{last + "s", last + "es"}
+	if y, ok := strings.CutSuffix(last, "y"); ok {
+		vs = append(vs, y+"ies")
+	}
+	if len(last) >= 3 {
+		if s, ok := strings.CutSuffix(last, "s"); ok {
+			vs = append(vs, s)
+		}
+	}
+	if len(last) >= 4 {
+		if es, ok := strings.CutSuffix(last, "es"); ok {
+			vs = append(vs, es)
+		}
+		if ies, ok := strings.CutSuffix(last, "ies"); ok {
+			vs = append(vs, ies+"y")
+		}
+	}
+	for i := range vs {
+		vs[i] = head + vs[i]
+	}
+	return vs
+}
+
+func (g *Glossary) newRef(e *Entry, term string) ref {
+	g.refs = append(g.refs, termRef{e, term})
+	return ref(len(g.refs) - 1)
+}
+
+// canStart reports whether a term of chars may begin with r.
+func (g *Glossary) canStart(r rune) bool {
+	return r >= 0x10000 || g.starts[r/64]&(1<<(r%64)) != 0
+}
+
+func (g *Glossary) insertWords(toks []string, r ref) {
 	n := g.words
 	for _, t := range toks {
 		c := n.next[t]
 		if c == nil {
-			c = &wordNode{}
+			c = &wordNode{ref: noRef}
 			if n.next == nil {
 				n.next = map[string]*wordNode{}
 			}
@@ -258,7 +331,7 @@ func (g *Glossary) insertWords(toks []string, ref termRef) {
 		}
 		n = c
 	}
-	n.termRef = ref
+	n.ref = r
 }
 
 // isWordTerm reports whether term is Latin words only, with nothing between
