@@ -3,6 +3,8 @@ package records
 import (
 	"sort"
 	"strings"
+
+	"dramabot/knowledge/glossary"
 )
 
 // Metric ids: a small closed set. A figure whose metric cannot be told
@@ -246,33 +248,118 @@ var unitCues = map[string][]string{
 	UnitCrews:   {CrewSize},
 }
 
-// Entities a figure can be about, apart from the whole market. A figure
-// about Hongguo's monthly users is not the market's users: Match keeps
-// them apart.
-var entities = []struct {
-	id       string
-	names    []string
-	overseas bool // an app or market abroad: its money is overseas revenue
-}{
-	{"hongguo", []string{"hongguo", "red fruit", "红果"}, false},
-	{"reelshort", []string{"reelshort"}, true},
-	{"dramabox", []string{"dramabox"}, true},
-	{"shorttv", []string{"shorttv"}, true},
-	{"shortmax", []string{"shortmax"}, true},
-	{"kuaishou", []string{"kuaishou", "快手", "kwai"}, false},
-	{"douyin", []string{"douyin", "抖音"}, false},
-	{"bilibili", []string{"bilibili", "b站"}, false},
-	{"youku", []string{"youku", "优酷"}, false},
-	{"hema", []string{"hema theatre", "河马剧场"}, false},
-	{"tiktok", []string{"tiktok"}, true},
-	{"netflix", []string{"netflix", "squid game", "鱿鱼游戏"}, true},
-	{"taobao", []string{"taobao", "淘宝"}, false},
-	{"hengdian", []string{"hengdian", "横店"}, false},
-	{"zhengzhou", []string{"zhengzhou", "郑州"}, false},
-	{"shanghai", []string{"shanghai", "上海"}, false},
-	{"us", []string{"the us", "united states", "american", "美国"}, true},
-	{"japan", []string{"japan at", "日本占"}, true},
-	{"indonesia", []string{"indonesia", "印尼"}, true},
+// subjects are the glossary entities a figure can be about, apart from
+// the whole market: apps, platforms, titles and places. Publishers,
+// regulators and research firms are sources, not subjects, and are left
+// out. A figure about Hongguo's monthly users is not the market's users:
+// Match keeps them apart. The value says whether the subject is abroad:
+// money of an app abroad is its revenue, money of a market abroad
+// (united-states) is overseas revenue.
+var subjects = map[string]bool{
+	"hongguo": false, "kuaishou": false, "douyin": false, "bilibili": false, "youku": false, "hema-theatre": false,
+	"iqiyi": false, "tencent-video": false, "mango-tv": false, "wechat-channels": false, "xifan": false, "taobao": false,
+	"hengdian": false, "hengdian-world-studios": false, "hengdian-vertical-centre": false, "zhengzhou": false,
+	"shanghai": false, "shanghai-short-video-center": false, "quzhou": false, "zhongtong": false, "jiading": false,
+	"the-family-we-build": false, "take-me-home": false, "shengxia-fendela": false, "maoxing-langya": false,
+	"reelshort": true, "dramabox": true, "shorttv": true, "shortmax": true, "tiktok": true, "netflix": true, "squid-game": true,
+	"united-states": true, "japan": true, "indonesia": true, "southeast-asia": true, "europe": true, "latin-america": true,
+}
+
+// canonicalSubject folds the glossary's several names of one place into
+// one entity.
+var canonicalSubject = map[string]string{
+	"hengdian-world-studios": "hengdian", "hengdian-vertical-centre": "hengdian", "shanghai-short-video-center": "shanghai",
+	"jiading": "shanghai", "squid-game": "netflix",
+}
+
+func isPlace(entity string) bool {
+	switch entity {
+	case "united-states", "japan", "indonesia", "southeast-asia", "europe", "latin-america":
+		return true
+	}
+	return false
+}
+
+// glossaryMetrics maps the glossary's metric entries to metric ids, by
+// the kind of figure they can describe.
+var glossaryMetrics = map[string]map[string]string{
+	"money": {
+		"market-size": MarketSize, "revenue": MarketSize, "net-revenue": MarketSize, "gross-billings": MarketSize,
+		"in-app-revenue": MarketSize, "ad-revenue": MarketSize, "output-value": MarketSize, "box-office": BoxOffice,
+		"cost": Cost, "arpu": Spending,
+	},
+	"percent": {
+		"market-share": Share, "paying-users": SharePaying, "heavy-users": WatchFrequency, "internet-users": Penetration,
+		"penetration": Penetration, "retention": Retention, "cagr": Growth, "year-on-year": Growth,
+	},
+	"count": {
+		"mau": MAU, "dau": DAU, "internet-users": InternetUsers, "jobs": Jobs, "crew": CrewSize, "output": TitlesProduced,
+		"production-cycle": ProductionTime, "time-spent": ViewingTime, "episode-length": EpisodeLength,
+	},
+	"topic": {
+		"market-size": MarketSize, "revenue": MarketSize, "gross-billings": MarketSize, "output-value": MarketSize,
+		"in-app-revenue": OverseasRevenue, "box-office": BoxOffice, "cost": Cost, "arpu": Spending,
+		"users": Users, "mau": MAU, "dau": DAU, "internet-users": InternetUsers, "penetration": Penetration,
+		"paying-users": SharePaying, "heavy-users": WatchFrequency, "retention": Retention, "time-spent": ViewingTime,
+		"growth": Growth, "year-on-year": Growth, "cagr": Growth, "market-share": Share, "views": Views, "downloads": Downloads,
+		"jobs": Jobs, "companies": Companies, "crew": Crews, "title": TitlesReleased, "output": TitlesProduced,
+		"episode": Episodes, "episode-length": EpisodeLength, "production-cycle": ProductionTime,
+	},
+}
+
+// mention is a glossary term found in a sentence.
+type mention struct {
+	start, end int
+	id         string
+}
+
+// glossaryMentions finds the glossary's metric terms and subject
+// entities in s.
+func glossaryMentions(s string) (metrics, ents []mention) {
+	for _, m := range glossary.Default().Find(s) {
+		switch m.Entry.Kind {
+		case glossary.Metric:
+			metrics = append(metrics, mention{m.Start, m.End, m.Entry.ID})
+		case glossary.Entity:
+			if _, ok := subjects[m.Entry.ID]; ok {
+				id := m.Entry.ID
+				if c, ok := canonicalSubject[id]; ok {
+					id = c
+				}
+				ents = append(ents, mention{m.Start, m.End, id})
+			}
+		}
+	}
+	return metrics, ents
+}
+
+// nearestEntity returns the subject named nearest to the figure starting
+// at fs within [lo, hi), and whether it is abroad.
+func nearestEntity(ents []mention, lo, hi, fs int) (string, bool) {
+	best, bestD := "", -1
+	for _, e := range ents {
+		if e.start < lo || e.end > hi {
+			continue
+		}
+		d := fs - e.end
+		if e.start >= fs {
+			d = e.start - fs
+		}
+		if d < 0 {
+			d = -d
+		}
+		if bestD < 0 || d < bestD {
+			best, bestD = e.id, d
+		}
+	}
+	if best == "" {
+		return "", false
+	}
+	abroad := subjects[best]
+	if best == "hengdian" || best == "shanghai" {
+		abroad = false
+	}
+	return best, abroad
 }
 
 // topicCues read a metric from a question; the longest match wins.
@@ -310,30 +397,55 @@ type Query struct {
 }
 
 // Topic reads a metric, and a period and an entity when named, from a
-// question or a topic in English or Chinese. ok is false when no metric
-// is recognised.
+// question or a topic in English or Chinese: the longest metric term wins,
+// whether the glossary's or one of topicCues ("monthly active users" over
+// "users"). A question about a platform ("Hongguo monthly users") is
+// scoped to it, so that it is not answered with the whole market's
+// figures; its "market size" is its revenue and its "users" its monthly
+// actives. ok is false when no metric is recognised.
 func Topic(text string) (Query, bool) {
-	low := strings.ToLower(text)
+	low := asciiLower(text)
 	var q Query
 	best := 0
 	for _, c := range topicCues {
-		if len(c.text) > best && containsCue(low, strings.TrimLeft(c.text, "<>")) {
+		if len(c.text) > best && containsCue(low, c.text) {
 			q.Metric, best = c.metric, len(c.text)
 		}
 	}
-	if e, _ := nearestEntity(low, 0, len(low), len(low)); e != "" {
-		q.Entity = e
-		if q.Metric == MarketSize {
-			q.Metric = Revenue // a platform has revenue, not a market size
+	metrics, ents := glossaryMentions(text)
+	for _, m := range metrics {
+		if id, ok := glossaryMetrics["topic"][m.id]; ok && m.end-m.start > best {
+			q.Metric, best = id, m.end-m.start
 		}
-		if q.Metric == Users && e != "" {
-			q.Metric = MAU // the platforms' user counts are monthly actives
+	}
+	if e, _ := nearestEntity(ents, 0, len(text), 0); e != "" {
+		q.Entity = e
+		switch q.Metric {
+		case MarketSize:
+			q.Metric = Revenue
+		case Users:
+			q.Metric = MAU
+		}
+		if isPlace(e) && (q.Metric == Revenue || q.Metric == OverseasRevenue) {
+			q.Metric = OverseasRevenue
 		}
 	}
 	if spans, _ := findPeriods(text); len(spans) > 0 {
 		q.Period = spans[0].p
 	}
 	return q, q.Metric != ""
+}
+
+// asciiLower lower-cases ASCII letters only, so that byte offsets into
+// the result are offsets into s.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // containsCue reports whether low holds cue, as a whole word when cue is
@@ -377,8 +489,26 @@ func wordBounded(low string, i, j int) bool {
 // nearestCue finds the cue nearest to the figure at [fs, fe) within
 // [lo, hi) of low; before says the cue must come before the figure.
 // It returns the metric and the distance in bytes (-1 when none).
-func nearestCue(low string, lo, hi, fs, fe int, cues []cue, allowed []string) (string, int) {
+func nearestCue(low string, lo, hi, fs, fe int, cues []cue, allowed []string, extra ...mention) (string, int) {
 	best, bestD, bestLen := "", -1, 0
+	// extra are glossary terms already mapped to metric ids (in id).
+	for _, m := range extra {
+		if m.start < lo || m.end > hi || allowed != nil && !contains(allowed, m.id) {
+			continue
+		}
+		var d int
+		switch {
+		case m.end <= fs:
+			d = fs - m.end
+		case m.start >= fe:
+			d = m.start - fe
+		default:
+			continue
+		}
+		if bestD < 0 || d < bestD || d == bestD && m.end-m.start > bestLen {
+			best, bestD, bestLen = m.id, d, m.end-m.start
+		}
+	}
 	for _, c := range cues {
 		if allowed != nil && !contains(allowed, c.metric) {
 			continue
@@ -418,29 +548,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// nearestEntity returns the entity named nearest to the figure at
-// [fs, fe) within [lo, hi) of low.
-func nearestEntity(low string, lo, hi, fs int) (string, bool) {
-	best, bestD, over := "", -1, false
-	for _, e := range entities {
-		for _, n := range e.names {
-			for i := indexCue(low[:hi], n, lo); i >= 0; i = indexCue(low[:hi], n, i+1) {
-				d := fs - (i + len(n))
-				if i >= fs {
-					d = i - fs
-				}
-				if d < 0 {
-					d = -d
-				}
-				if bestD < 0 || d < bestD {
-					best, bestD, over = e.id, d, e.overseas
-				}
-			}
-		}
-	}
-	return best, over
 }
 
 // Metrics lists the metric ids, sorted.

@@ -290,14 +290,15 @@ type figure struct {
 // with only the periods the sentence names.
 func extractSentence(s string) []Record {
 	periods, hidden := findPeriods(s)
-	low := strings.ToLower(s)
+	low := asciiLower(s)
+	gm, ents := glossaryMentions(s)
 	figs := sentenceFigures(s, hidden)
 	var out []Record
 	for i, f := range figs {
 		lo, hi := clause(s, f.start, f.end)
 		r := Record{Text: f.text, Value: f.value, High: f.high, Unit: f.unit, Sentence: s}
 		r.Unit = countUnit(s, low, f, lo, hi)
-		r.Metric, r.Entity = metricOf(s, low, f, r.Unit, lo, hi)
+		r.Metric, r.Entity = metricOf(low, f, r.Unit, lo, hi, gm, ents)
 		r.Period, r.fallback = periodOf(periods, f, lo, hi)
 		r.Forecast = forecastCue(s, low, f.start)
 		r.Estimate = estimateCue(s, low, f.start, lo)
@@ -630,11 +631,20 @@ func countUnit(s, low string, f figure, lo, hi int) string {
 
 // metricOf decides what a figure measures from the cues nearest to it,
 // and the entity it is about.
-func metricOf(s, low string, f figure, unit string, lo, hi int) (string, string) {
-	entity, overseasEntity := nearestEntity(low, lo, hi, f.start)
+func metricOf(low string, f figure, unit string, lo, hi int, gm, ents []mention) (string, string) {
+	entity, overseasEntity := nearestEntity(ents, lo, hi, f.start)
+	as := func(class string) []mention {
+		var out []mention
+		for _, m := range gm {
+			if id, ok := glossaryMetrics[class][m.id]; ok {
+				out = append(out, mention{m.start, m.end, id})
+			}
+		}
+		return out
+	}
 	switch unitClass(unit) {
 	case text.UnitCNY, text.UnitUSD, "HKD", "EUR", "GBP":
-		m, _ := nearestCue(low, lo, hi, f.start, f.end, moneyCues, nil)
+		m, _ := nearestCue(low, lo, hi, f.start, f.end, moneyCues, nil, as("money")...)
 		if m == "" {
 			m, _ = nearestCue(low, 0, len(low), f.start, f.end, moneyCues, []string{MarketSize, Revenue})
 		}
@@ -652,7 +662,7 @@ func metricOf(s, low string, f figure, unit string, lo, hi int) (string, string)
 		}
 		return m, entity
 	case text.UnitPercent:
-		m, _ := nearestCue(low, lo, hi, f.start, f.end, percentCues, nil)
+		m, _ := nearestCue(low, lo, hi, f.start, f.end, percentCues, nil, as("percent")...)
 		if m == "" {
 			m = Share
 		}
@@ -663,12 +673,12 @@ func metricOf(s, low string, f figure, unit string, lo, hi int) (string, string)
 	allowed := unitCues[unit]
 	m := ""
 	if allowed != nil {
-		m, _ = nearestCue(low, lo, hi, f.start, f.end, countCues, allowed)
+		m, _ = nearestCue(low, lo, hi, f.start, f.end, countCues, allowed, as("count")...)
 		if m == "" && unit != UnitUsers {
-			m, _ = nearestCue(low, 0, len(low), f.start, f.end, countCues, allowed)
+			m, _ = nearestCue(low, 0, len(low), f.start, f.end, countCues, allowed, as("count")...)
 		}
 		if m == "" && unit == UnitUsers {
-			m, _ = nearestCue(low, 0, len(low), f.start, f.end, countCues, []string{MAU, DAU})
+			m, _ = nearestCue(low, 0, len(low), f.start, f.end, countCues, []string{MAU, DAU}, as("count")...)
 		}
 	}
 	if unit == UnitPeople && m == "" {
@@ -680,10 +690,6 @@ func metricOf(s, low string, f figure, unit string, lo, hi int) (string, string)
 		m = unitMetric[unit]
 	}
 	return m, entity
-}
-
-func isPlace(entity string) bool {
-	return entity == "us" || entity == "japan" || entity == "indonesia"
 }
 
 func hasAny(low string, cues []string) bool {
