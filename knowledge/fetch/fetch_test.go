@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -138,13 +139,14 @@ func TestGet(t *testing.T) {
 			}
 		}
 	})
+	var bomb bytes.Buffer
+	zw := gzip.NewWriter(&bomb)
+	zw.Write(make([]byte, 8<<20))
+	zw.Close()
 	mux.HandleFunc("/bomb", func(w http.ResponseWriter, r *http.Request) {
-		var buf bytes.Buffer
-		zw := gzip.NewWriter(&buf)
-		zw.Write(make([]byte, 8<<20))
-		zw.Close()
+		// 8 KiB on the wire, 8 MiB once inflated.
 		w.Header().Set("Content-Encoding", "gzip")
-		w.Write(buf.Bytes())
+		w.Write(bomb.Bytes())
 	})
 	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop", http.StatusFound) })
 	mux.HandleFunc("/to-ftp", func(w http.ResponseWriter, r *http.Request) {
@@ -383,7 +385,9 @@ func TestRateLimit(t *testing.T) {
 }
 
 func TestTLSError(t *testing.T) {
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "x") }))
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "x") }))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is the point
+	srv.StartTLS()
 	defer srv.Close()
 	c := local(t, Options{})
 	_, err := c.Get(t.Context(), srv.URL+"/", Validators{})
