@@ -167,9 +167,6 @@ func productToken(ua string) string {
 	return strings.ToLower(t)
 }
 
-// Options returns the effective options (defaults filled in).
-func (c *Client) Options() Options { return c.opts }
-
 // Get fetches rawURL, sending prev's validators. A 304 answer gives a
 // Response with NotModified set. Any other status than 2xx is a
 // *StatusError. Errors are the types in this package where the cause is
@@ -405,24 +402,3 @@ func (c *Client) fetchRobots(ctx context.Context, page *url.URL) (*robotsRules, 
 
 // robotsKey marks the context of a robots.txt request.
 type robotsKey struct{}
-
-// Retryable reports whether err may go away on a later attempt (a server
-// error, a timeout, a network failure), as opposed to a refusal or a
-// permanent answer.
-func Retryable(err error) bool {
-	var (
-		status  *StatusError
-		timeout *TimeoutError
-		refused *RefusedError
-		scheme  *SchemeError
-	)
-	switch {
-	case errors.As(err, &status):
-		return status.Code >= 500 || status.Code == 429 || status.Code == 408
-	case errors.As(err, &timeout):
-		return true
-	case errors.As(err, &refused), errors.As(err, &scheme), errors.Is(err, ErrTooManyRedirects):
-		return false
-	}
-	return true
-}

@@ -271,9 +271,6 @@ func TestRefusesPrivateAddresses(t *testing.T) {
 			if !errors.As(err, &refused) || err.Error() != tt.wantErr {
 				t.Fatalf("err = %v, want %q", err, tt.wantErr)
 			}
-			if Retryable(err) {
-				t.Error("a refusal is not retryable")
-			}
 		})
 	}
 	if r, err := c.Get(t.Context(), "http://public.test:"+publicPort+"/", Validators{}); err != nil || string(r.Body) != "ok" {

@@ -58,8 +58,8 @@ func detect(resp *fetch.Response) (string, error) {
 	case strings.HasPrefix(ct, "image/"), strings.HasPrefix(ct, "video/"), strings.HasPrefix(ct, "audio/"), strings.HasPrefix(ct, "font/"):
 		return "", fmt.Errorf("not a document (%s)", ct)
 	}
-	binary := strings.HasPrefix(sniffed, "image/") || strings.HasPrefix(sniffed, "video/") || strings.HasPrefix(sniffed, "audio/") ||
-		sniffed == "application/zip" || sniffed == "application/x-gzip" && ct != "application/gzip" && ct != "application/x-gzip" && !strings.HasSuffix(resp.URL.Path, ".gz")
+	binary := strings.HasPrefix(sniffed, "image/") || strings.HasPrefix(sniffed, "video/") ||
+		strings.HasPrefix(sniffed, "audio/") || sniffed == "application/zip" || sniffed == "application/x-gzip"
 	switch ct {
 	case "text/html", "application/xhtml+xml":
 		if binary {

@@ -193,6 +193,12 @@ func (r *Refresher) Fetch(ctx context.Context, sources []Source) (Report, []know
 			}
 		}
 		sr.Documents = len(r.st.documents([]string{s.URL}))
+		if sr.Fetched {
+			r.logger.Info("web source refreshed", "source", sr.Name, "kind", sr.Kind, "summary", sr.Summary(), "documents", sr.Documents)
+			for _, e := range sr.Errors {
+				r.logger.Warn("web source", "error", e)
+			}
+		}
 		rep.Sources = append(rep.Sources, sr)
 	}
 	// Sources no longer configured take their pages with them.
@@ -264,6 +270,9 @@ func (r *Refresher) refresh(ctx context.Context, s Source, ss *sourceState, sr *
 			}
 			fail(fmt.Errorf("%w (%d of %d before its pages are removed; the last content is kept)", err, ss.Gone, r.opts.GoneAfter))
 			return
+		}
+		if len(ss.Pages) > 0 {
+			err = fmt.Errorf("%w (the last content is kept)", err)
 		}
 		fail(err)
 		return
@@ -452,9 +461,6 @@ func (r *Refresher) notModified(u string, resp *fetch.Response, now, next time.T
 		ps.Validators = resp.Validators
 	}
 }
-
-// errNoDocument marks a page that gave no text, so it has nothing to keep.
-var errNoDocument = errors.New("no document")
 
 // page fetches one page (unless first already holds its response),
 // extracts it and updates its state. It returns the outcome for the

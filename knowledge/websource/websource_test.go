@@ -393,3 +393,52 @@ func TestLoadBadState(t *testing.T) {
 		t.Error("New without a fetcher")
 	}
 }
+
+// TestPageLifecycle follows a single-page source through a server error
+// (content kept), then 404s until it is removed.
+func TestPageLifecycle(t *testing.T) {
+	var status atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			http.NotFound(w, r)
+			return
+		}
+		if code := int(status.Load()); code != 200 {
+			http.Error(w, "no", code)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, article("八十集短剧两周拍完", paraB...))
+	}))
+	defer srv.Close()
+	r, err := New(Options{Fetcher: localClient(), IgnoreSchedule: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := []Source{{URL: srv.URL + "/p.html", Name: "p"}}
+	steps := []struct {
+		status int
+		err    string
+		docs   int
+	}{
+		{200, "", 1},
+		{200, "", 1},
+		{500, "p: HTTP 500 (the last content is kept)", 1},
+		{404, "p: HTTP 404 (1 of 3 before its pages are removed; the last content is kept)", 1},
+		{404, "p: HTTP 404 (2 of 3 before its pages are removed; the last content is kept)", 1},
+		{404, "p: HTTP 404 (3 times in a row: its pages are removed)", 0},
+		{404, "p: HTTP 404", 0},
+		{200, "", 1},
+	}
+	for i, st := range steps {
+		status.Store(int32(st.status))
+		rep, docs := r.Fetch(t.Context(), src)
+		var got string
+		if errs := rep.Errors(); len(errs) > 0 {
+			got = strings.Join(errs, " | ")
+		}
+		if got != st.err || len(docs) != st.docs {
+			t.Errorf("step %d (HTTP %d): errors %q, %d documents; want %q, %d", i+1, st.status, got, len(docs), st.err, st.docs)
+		}
+	}
+}
