@@ -41,9 +41,18 @@ func (e *RobotsError) Error() string {
 // StatusError reports a response status other than 2xx and 304.
 type StatusError struct {
 	Code int
+	// RetryAfter is what a 429 or 503 answer asked us to wait; the client
+	// holds further requests to the host that long (at most MaxCrawlDelay).
+	RetryAfter time.Duration
 }
 
-func (e *StatusError) Error() string { return "HTTP " + strconv.Itoa(e.Code) }
+func (e *StatusError) Error() string {
+	s := "HTTP " + strconv.Itoa(e.Code)
+	if e.RetryAfter > 0 {
+		s += " (retry after " + e.RetryAfter.String() + ")"
+	}
+	return s
+}
 
 // Gone reports whether the status says the resource no longer exists
 // (404 Not Found or 410 Gone), as opposed to a temporary failure.

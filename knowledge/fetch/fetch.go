@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -250,7 +251,14 @@ func (c *Client) get(ctx context.Context, u *url.URL, prev Validators, limit int
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		// Drain a little so the connection can be reused.
 		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
-		return nil, &StatusError{Code: resp.StatusCode}
+		se := &StatusError{Code: resp.StatusCode}
+		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+			if d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+				se.RetryAfter = d
+				c.hosts.pause(u.Host, d)
+			}
+		}
+		return nil, se
 	}
 	if resp.ContentLength > limit {
 		return nil, &TooLargeError{Limit: limit}
@@ -398,6 +406,21 @@ func (c *Client) fetchRobots(ctx context.Context, page *url.URL) (*robotsRules, 
 		return nil, refused
 	}
 	return nil, err
+}
+
+// retryAfter reads a Retry-After header: seconds, or an HTTP date.
+func retryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
 }
 
 // robotsKey marks the context of a robots.txt request.

@@ -125,6 +125,10 @@ func TestGet(t *testing.T) {
 	mux.HandleFunc("/gone", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "gone", http.StatusGone) })
 	mux.HandleFunc("/missing", http.NotFound)
 	mux.HandleFunc("/broken", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "oops", 500) })
+	mux.HandleFunc("/busy", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "0")
+		http.Error(w, "slow down", http.StatusTooManyRequests)
+	})
 	mux.HandleFunc("/big", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "2147483648")
 		w.Write(make([]byte, 1024))
@@ -184,6 +188,7 @@ func TestGet(t *testing.T) {
 		{name: "404", url: "/missing", wantErr: "HTTP 404"},
 		{name: "410", url: "/gone", wantErr: "HTTP 410"},
 		{name: "500", url: "/broken", wantErr: "HTTP 500"},
+		{name: "429", url: "/busy", wantErr: "HTTP 429"},
 		{name: "declared too large", url: "/big", wantErr: "body larger than 1 MiB"},
 		{name: "streamed too large", url: "/stream", wantErr: "body larger than 1 MiB"},
 		{name: "gzip bomb", url: "/bomb", wantErr: "body larger than 1 MiB"},
@@ -377,6 +382,48 @@ func TestRateLimit(t *testing.T) {
 		}
 		if got := time.Since(start); got != 10*time.Second {
 			t.Errorf("3 requests with Crawl-delay 5 took %v, want 10s", got)
+		}
+	})
+}
+
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	tests := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"120", 2 * time.Minute, true},
+		{"Mon, 02 Nov 2026 10:00:30 GMT", 30 * time.Second, true},
+		{"Mon, 02 Nov 2026 09:00:00 GMT", 0, true},
+		{"soon", 0, false},
+		{"", 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := retryAfter(tt.in, now)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("retryAfter(%q) = %v %v, want %v %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+	if got := (&StatusError{Code: 429, RetryAfter: 30 * time.Second}).Error(); got != "HTTP 429 (retry after 30s)" {
+		t.Errorf("Error() = %q", got)
+	}
+	synctest.Test(t, func(t *testing.T) {
+		hosts := newHostTable(0)
+		hosts.pause("a.example", 20*time.Second)
+		hosts.pause("a.example", 5*time.Second) // a shorter pause does not shorten it
+		start := time.Now()
+		if err := hosts.wait(t.Context(), "a.example"); err != nil {
+			t.Fatal(err)
+		}
+		if got := time.Since(start); got != 20*time.Second {
+			t.Errorf("waited %v after Retry-After 20s", got)
+		}
+		hosts.pause("b.example", time.Hour)
+		start = time.Now()
+		_ = hosts.wait(t.Context(), "b.example")
+		if got := time.Since(start); got != MaxCrawlDelay {
+			t.Errorf("waited %v after Retry-After 1h, want the cap %v", got, MaxCrawlDelay)
 		}
 	})
 }

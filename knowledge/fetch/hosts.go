@@ -27,6 +27,9 @@ type host struct {
 	floor   time.Duration
 	limiter *rate.Limiter
 
+	pauseMu sync.Mutex
+	paused  time.Time // no request before this (a Retry-After)
+
 	mu      sync.Mutex // held while robots.txt is fetched: one fetch per host
 	rules   *robotsRules
 	expires time.Time
@@ -53,7 +56,32 @@ func every(d time.Duration) rate.Limit {
 
 // wait blocks until the host's rate limit lets one more request through.
 func (t *hostTable) wait(ctx context.Context, name string) error {
-	return t.get(name).limiter.Wait(ctx)
+	h := t.get(name)
+	h.pauseMu.Lock()
+	until := h.paused
+	h.pauseMu.Unlock()
+	if d := time.Until(until); d > 0 {
+		timer := time.NewTimer(d)
+		defer timer.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-timer.C:
+		}
+	}
+	return h.limiter.Wait(ctx)
+}
+
+// pause holds requests to the host for d (capped at MaxCrawlDelay), as a
+// 429 or 503 answer's Retry-After asks.
+func (t *hostTable) pause(name string, d time.Duration) {
+	h := t.get(name)
+	until := time.Now().Add(min(d, MaxCrawlDelay))
+	h.pauseMu.Lock()
+	if until.After(h.paused) {
+		h.paused = until
+	}
+	h.pauseMu.Unlock()
 }
 
 // robots returns the host's rules, fetching them with load when they are
