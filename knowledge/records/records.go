@@ -64,6 +64,9 @@ type Record struct {
 	// fallback is the period nearest in the sentence when the figure's
 	// clause names none; the note's period field comes first.
 	fallback Period
+	// reported is set when a past-tense verb introduces the figure ("made
+	// $1.4 billion in 2024"): an actual figure even in a forecast note.
+	reported bool
 }
 
 // Amount is a value in a unit.
@@ -147,9 +150,6 @@ func extractPassage(src knowledge.Source, p knowledge.Passage) []Record {
 		rs := extractSentence(s)
 		for i := range rs {
 			rs[i].Source = ref
-			if note != nil && note.Forecast && !rs[i].Forecast && !reportedBefore(rs[i].Sentence, rs[i].Text) {
-				rs[i].Forecast = true
-			}
 		}
 		lines = append(lines, rs)
 	}
@@ -164,6 +164,10 @@ func extractPassage(src knowledge.Source, p knowledge.Passage) []Record {
 	}
 	for i := range out {
 		fillPeriod(&out[i], note, src.Date)
+		if note != nil && note.Forecast && !out[i].reported {
+			out[i].Forecast = true
+		}
+		out[i].reported = false
 	}
 	return out
 }
@@ -246,6 +250,7 @@ func merge(a *Record, b Record) {
 		a.Equivalent = b.Equivalent
 	}
 	a.Forecast = a.Forecast || b.Forecast
+	a.reported = a.reported || b.reported
 	a.Estimate = a.Estimate || b.Estimate
 }
 
@@ -301,6 +306,7 @@ func extractSentence(s string) []Record {
 		r.Metric, r.Entity = metricOf(low, f, r.Unit, lo, hi, gm, ents)
 		r.Period, r.fallback = periodOf(periods, f, lo, hi)
 		r.Forecast = forecastCue(s, low, f.start)
+		r.reported = !r.Forecast && reportedVerb.MatchString(s[:f.start])
 		r.Estimate = estimateCue(s, low, f.start, lo)
 		r.Bound = boundOf(s, low, f)
 		if r.Period.Kind == KindAsOf && r.Forecast && strings.HasSuffix(r.Period.From, "-12") {
@@ -442,6 +448,9 @@ var (
 	qualBefore = regexp.MustCompile(`(?i)(?:\b(?:aged|the|top|first|last|within|after|in|over|for|past)\s+(?:just\s+|only\s+|the\s+)?|前|第|满分|近)$`)
 	qualAfter  = regexp.MustCompile(`(?i)^\s*(?:(?:days?|hours?|weeks?|months?|years?)\b|(?:highest|most|biggest|largest|leading|best|top)\b|(?:个)?(?:天|小时|个月|年)(?:内|后|里|时间)|岁|out of|and over)`)
 	afterWord  = regexp.MustCompile(`(?i)^\s*(?:天|小时|个月|年)`)
+	// "aged 40 to 59", "first 10", "40至59岁": ages and ranks.
+	agedBefore = regexp.MustCompile(`(?i)(?:\baged\s+(?:\d+\s*(?:to|-|–)\s*)?|\bfirst\s+|前)$`)
+	agedAfter  = regexp.MustCompile(`^(?:至|到|-|–|~)\d+岁`)
 )
 
 // isQualifier reports a number that qualifies a period or a rank rather
@@ -465,7 +474,7 @@ func isQualifier(s string, f text.FigureSpan) bool {
 			return true
 		}
 	}
-	if regexp.MustCompile(`(?i)(?:\baged\s+|\bfirst\s+|前)$`).MatchString(before) {
+	if agedBefore.MatchString(before) || agedAfter.MatchString(after) {
 		return true
 	}
 	if strings.HasSuffix(before, "满分") || regexp.MustCompile(`(?i)out of $`).MatchString(before) {
@@ -752,17 +761,6 @@ var (
 // or a "(forecast)" mark anywhere in it.
 func forecastCue(s, low string, start int) bool {
 	return forecastBefore.MatchString(s[:start]) || forecastMark.MatchString(s)
-}
-
-// reportedBefore reports a figure introduced by a past-tense verb ("made
-// $1.4 billion in 2024"): an actual figure even in a note flagged as a
-// forecast.
-func reportedBefore(sentence, fig string) bool {
-	i := strings.Index(sentence, fig)
-	if i < 0 {
-		return false
-	}
-	return reportedVerb.MatchString(sentence[:i])
 }
 
 func estimateCue(s, low string, start, lo int) bool {
