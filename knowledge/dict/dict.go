@@ -4,8 +4,9 @@
 // content word of an English question, the Chinese words whose glosses name
 // it. The dictionary is CC-CEDICT (https://www.mdbg.net/chinese/dictionary?page=cc-cedict,
 // CC BY-SA 4.0), reduced by gen.go to headwords and the content words of
-// their senses and embedded in the binary; each direction is read on its
-// first use.
+// their senses, with word frequencies from jieba's dictionary and WordNet's
+// irregular English forms (sources and licences in NOTICE), and embedded in
+// the binary; each direction is read on its first use.
 package dict
 
 import (
