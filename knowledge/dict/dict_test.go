@@ -94,7 +94,8 @@ func TestTranslateEnglishFirst(t *testing.T) {
 		{"overseas", "海外"},
 		{"platform", "平台"},
 		{"box office", "票房"},
-		{"audience", "听众"},
+		{"government", "政府"},
+		{"policy", "政策"},
 		{"women", "女人"},
 		{"television", "电视"},
 	}
