@@ -120,7 +120,7 @@ func (wn *WordNet) lemmas(w string) []string {
 	}
 	// A two-word lemma inflects its first word: "turned over".
 	first, rest, two := strings.Cut(w, " ")
-	bases := wn.irregular[first]
+	bases := slices.Clone(wn.irregular[first])
 	for _, r := range detach {
 		if stem, ok := strings.CutSuffix(first, r.suffix); ok && stem != "" {
 			bases = append(bases, stem+r.ending)
