@@ -189,3 +189,19 @@ func TestEnglishWords(t *testing.T) {
 		t.Errorf("englishWords = %q, want %q", got, want)
 	}
 }
+
+// Both directions load on first use, from whichever goroutine asks first.
+func TestConcurrentUse(t *testing.T) {
+	var d Dict
+	done := make(chan [2]int)
+	for range 4 {
+		go func() {
+			done <- [2]int{len(d.Translate("短剧市场")), len(d.TranslateEnglish("box office revenue"))}
+		}()
+	}
+	for range 4 {
+		if got := <-done; got != [2]int{2, 2} {
+			t.Errorf("groups = %v, want [2 2]", got)
+		}
+	}
+}
