@@ -100,6 +100,7 @@ const (
 	UnitMinutes     = "minutes"
 	UnitHours       = "hours"
 	UnitDays        = "days"
+	UnitSeconds     = "seconds"
 	UnitWorkingDays = "working_days"
 	UnitSets        = "sets"
 	UnitSquareM     = "square_metres"
@@ -114,7 +115,7 @@ var unitNames = map[string]metricInfo{
 	UnitUsers: {"users", "人"}, UnitPeople: {"people", "人"}, UnitJobs: {"jobs", "个岗位"}, UnitTitles: {"titles", "部"},
 	UnitEpisodes: {"episodes", "集"}, UnitViews: {"views", "次"}, UnitDownloads: {"downloads", "次"}, UnitApps: {"apps", "款"},
 	UnitCompanies: {"companies", "家"}, UnitCrews: {"crews", "个剧组"}, UnitMinutes: {"minutes", "分钟"}, UnitHours: {"hours", "小时"},
-	UnitDays: {"days", "天"}, UnitWorkingDays: {"working days", "工日"}, UnitSets: {"sets", "个场景"}, UnitSquareM: {"square metres", "平方米"},
+	UnitDays: {"days", "天"}, UnitSeconds: {"seconds", "秒"}, UnitWorkingDays: {"working days", "工日"}, UnitSets: {"sets", "个场景"}, UnitSquareM: {"square metres", "平方米"},
 	UnitFollowers: {"followers", "粉丝"}, UnitPoints: {"points", "分"}, UnitProvinces: {"provinces", "个省"}, UnitAccounts: {"accounts", "个账号"},
 }
 
@@ -141,7 +142,7 @@ var enNouns = map[string]string{
 	"episodes": UnitEpisodes, "views": UnitViews, "plays": UnitViews, "downloads": UnitDownloads, "installs": UnitDownloads,
 	"apps": UnitApps, "app": UnitApps, "mini-programs": UnitApps, "companies": UnitCompanies, "firms": UnitCompanies,
 	"crews": UnitCrews, "teams": UnitCrews, "minutes": UnitMinutes, "minute": UnitMinutes, "hours": UnitHours, "hour": UnitHours,
-	"days": UnitDays, "day": UnitDays, "sets": UnitSets, "bases": UnitSets, "followers": UnitFollowers, "fans": UnitFollowers,
+	"days": UnitDays, "day": UnitDays, "seconds": UnitSeconds, "sets": UnitSets, "bases": UnitSets, "followers": UnitFollowers, "fans": UnitFollowers,
 	"provinces": UnitProvinces, "accounts": UnitAccounts, "metres": UnitSquareM, "meters": UnitSquareM,
 }
 
@@ -161,7 +162,7 @@ var zhCounters = []struct{ text, unit string }{
 // to its unit.
 var zhNounsBefore = []struct{ text, unit string }{
 	{"月活跃用户", UnitUsers}, {"日活跃用户", UnitUsers}, {"用户", UnitUsers}, {"观众", UnitUsers}, {"网民", UnitUsers},
-	{"月活", UnitUsers}, {"下载", UnitDownloads}, {"安装", UnitDownloads}, {"播放量", UnitViews}, {"观看量", UnitViews},
+	{"月活", UnitUsers}, {"场景", UnitSets}, {"下载", UnitDownloads}, {"安装", UnitDownloads}, {"播放量", UnitViews}, {"观看量", UnitViews},
 	{"就业", UnitJobs}, {"从业人员", UnitPeople}, {"群众演员", UnitPeople}, {"剧组", UnitCrews}, {"企业", UnitCompanies},
 }
 
@@ -177,7 +178,7 @@ var moneyCues = []cue{
 	{"cost", Cost}, {"costs", Cost}, {"budget", Cost}, {"budgets", Cost}, {"invested", Cost}, {"investment", Cost},
 	{"成本", Cost}, {"预算", Cost}, {"投资", Cost}, {"投入", Cost},
 	{"rent", Price}, {"hiring", Price}, {"hire", Price}, {"for each hour", Price}, {"a day", Price}, {"起价", Price}, {"场租", Price}, {"另收", Price}, {"每天可达", Price},
-	{"spend", Spending}, {"pay to unlock", Spending}, {"a month", Spending}, {"每月花费", Spending}, {"花费", Spending},
+	{"spend", Spending}, {"spending", Spending}, {"pay to unlock", Spending}, {"pay to see", Spending}, {"每月花费", Spending}, {"花费", Spending},
 	{"fund", Funding}, {"引导资金", Funding}, {"引导经费", Funding}, {"经费", Funding},
 	{"market", MarketSize}, {"market size", MarketSize}, {"industry", MarketSize}, {"sector", MarketSize}, {"revenue", MarketSize},
 	{"worth", MarketSize}, {"output value", MarketSize}, {"industry scale", MarketSize}, {"earned", MarketSize},
@@ -233,7 +234,7 @@ var unitMetric = map[string]string{
 	UnitUsers: Users, UnitJobs: Jobs, UnitTitles: TitlesReleased, UnitEpisodes: Episodes, UnitViews: Views,
 	UnitDownloads: Downloads, UnitApps: Apps, UnitCompanies: Companies, UnitCrews: Crews, UnitWorkingDays: WorkingDays,
 	UnitSets: Sets, UnitSquareM: Area, UnitFollowers: Followers, UnitPoints: Rating, UnitMinutes: ViewingTime,
-	UnitHours: ViewingTime, UnitDays: ProductionTime,
+	UnitHours: ViewingTime, UnitDays: ProductionTime, UnitSeconds: EpisodeLength,
 }
 
 // unitCues are the metrics each count unit may measure; a cue for any
@@ -245,7 +246,7 @@ var unitCues = map[string][]string{
 	UnitMinutes: {ViewingTime, EpisodeLength},
 	UnitHours:   {ViewingTime, EpisodeLength, ProductionTime},
 	UnitDays:    {ProductionTime},
-	UnitCrews:   {CrewSize},
+	UnitSeconds: {EpisodeLength},
 }
 
 // subjects are the glossary entities a figure can be about, apart from

@@ -351,9 +351,10 @@ func findPeriodsIn(s string, sentence bool) ([]periodSpan, []hiddenSpan) {
 var (
 	asOfBefore    = regexp.MustCompile(`(?i)(?:\bas (?:of|at)|\bby|\buntil|\bup to|(?:at|by) the end of|\bend of|截至|截止|到|至)\s*(?:the )?(?:end of )?$`)
 	yearEndBefore = regexp.MustCompile(`(?i)\bend of\s*$`)
-	metaBeforeEN  = regexp.MustCompile(`(?i)\b(?:reported|covered|cited|quoted|published|posted|released|told|wrote|said|launched|dated|reposted|carried|issued|white paper|report|episode of|on|since|from)\s+(?:in |on )?(?:early |late |mid-)?$`)
+	metaBeforeEN  = regexp.MustCompile(`(?i)\b(?:reported|covered|cited|quoted|published|posted|released|told|wrote|said|launched|dated|reposted|carried|issued|white paper|report|episode of|on|since|from|above|than|versus|vs\.?|against)\s+(?:in |on )?(?:early |late |mid-)?$`)
 	metaAfterEN   = regexp.MustCompile(`^(?:'s)?\s*(?:[A-Z][a-z]|report|white paper|half-year|annual|study|survey|edition|that\b|transcript)`)
-	metaAfterZH   = regexp.MustCompile(`^(?:初|中期|底|末)?(?:的)?(?:报道|发布|表示|称|援引|引用|转载|刊发|刊载|刊登|写道|发文|指出|介绍|统计|估计|估算|文章|评论|报告|白皮书|半年报告|年度|新闻|一期|发表|的新闻发布会|新闻发布会|播客)`)
+	metaBeforeZH  = regexp.MustCompile(`(?:比|较|相比|同比|较之)$`)
+	metaAfterZH   = regexp.MustCompile(`^(?:初|中期|底|末)?(?:的)?(?:报道|引述|发布|表示|称|援引|引用|转载|刊发|刊载|刊登|写道|发文|指出|介绍|统计|估计|估算|文章|评论|报告|白皮书|半年报告|年度|新闻|一期|发表|的新闻发布会|新闻发布会|播客)`)
 )
 
 // qualify marks as-of dates, year ends, and meta periods.
@@ -376,7 +377,7 @@ func qualify(s string, ps *periodSpan, sentence bool) {
 		ps.meta = true // a publication or release date, never a period of a figure
 		return
 	}
-	if sentence && inBrackets(s, ps.start, ps.end) || metaAfterZH.MatchString(after) {
+	if sentence && inBrackets(s, ps.start, ps.end) || metaAfterZH.MatchString(after) || metaBeforeZH.MatchString(before) {
 		ps.meta = true
 		return
 	}

@@ -17,7 +17,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"dramabot/knowledge"
@@ -328,6 +327,17 @@ func extractSentence(s string) []Record {
 		if i > 0 {
 			linkEquivalent(s, &out[len(out)-1], &r, figs[i-1], f)
 		}
+		// An amount with no cue of its own beside another amount ("8,000%
+		// more than the $1.8 million of Q1 2023") measures what that one
+		// measures.
+		if money(r.Unit) && !hasOwnCue(low, lo, hi, f, gm) {
+			for j := len(out) - 1; j >= 0; j-- {
+				if money(out[j].Unit) {
+					r.Metric, r.Entity = out[j].Metric, out[j].Entity
+					break
+				}
+			}
+		}
 		// A share with no cue of its own in a list of shares measures what
 		// the one before it measures: "52.4% of internet users, against
 		// 95.5% for short video".
@@ -339,6 +349,32 @@ func extractSentence(s string) []Record {
 		out = append(out, r)
 	}
 	return out
+}
+
+var specificMoney = []string{BoxOffice, Cost, Price, Spending, Funding}
+
+func money(u string) bool {
+	switch unitClass(u) {
+	case text.UnitCNY, text.UnitUSD, "HKD", "EUR", "GBP":
+		return true
+	}
+	return false
+}
+
+// hasOwnCue reports whether a money figure's clause holds a metric cue
+// or names a subject.
+func hasOwnCue(low string, lo, hi int, f figure, gm []mention) bool {
+	if m, _ := nearestCue(low, lo, hi, f.start, f.end, moneyCues, nil); m != "" {
+		return true
+	}
+	for _, m := range gm {
+		if m.start >= lo && m.end <= hi {
+			if _, ok := glossaryMetrics["money"][m.id]; ok {
+				return true
+			}
+		}
+	}
+	return hasAny(low[lo:hi], overseasCues)
 }
 
 // sentenceFigures finds the figures of s that are records: no years,
@@ -375,7 +411,7 @@ func sentenceFigures(s string, hidden []hiddenSpan) []figure {
 			gap := s[f.end:g.start]
 			if rangeSep.MatchString(gap) && (f.unit == "" || f.unit == g.unit) && !fromBefore.MatchString(s[:f.start]) {
 				lowV := f.value
-				if f.unit == "" && g.unit != "" && scaled(g.text) && !scaled(f.text) {
+				if f.unit == "" && g.unit != "" && scaled(g.text) && !scaled(f.text) && f.value < numberPart(g.text) {
 					lowV = f.value * g.value / numberPart(g.text)
 				}
 				if lowV < g.value {
@@ -451,6 +487,8 @@ var (
 	// "aged 40 to 59", "first 10", "40至59岁": ages and ranks.
 	agedBefore = regexp.MustCompile(`(?i)(?:\baged\s+(?:\d+\s*(?:to|-|–)\s*)?|\bfirst\s+|前)$`)
 	agedAfter  = regexp.MustCompile(`^(?:至|到|-|–|~)\d+岁`)
+	// "收入最高的10个平台", "排名前20": ranks.
+	rankBeforeZH = regexp.MustCompile(`(?:最高|最大|最多|最好|前)的?$`)
 )
 
 // isQualifier reports a number that qualifies a period or a rank rather
@@ -474,7 +512,7 @@ func isQualifier(s string, f text.FigureSpan) bool {
 			return true
 		}
 	}
-	if agedBefore.MatchString(before) || agedAfter.MatchString(after) {
+	if agedBefore.MatchString(before) || agedAfter.MatchString(after) || rankBeforeZH.MatchString(before) {
 		return true
 	}
 	if strings.HasSuffix(before, "满分") || regexp.MustCompile(`(?i)out of $`).MatchString(before) {
@@ -607,35 +645,55 @@ func countUnit(s, low string, f figure, lo, hi int) string {
 	if unit != "" {
 		return unit
 	}
-	// A noun before the figure, nearest first: Chinese in the clause,
-	// then English in the clause and then the sentence.
-	best, bestAt := "", -1
-	for _, c := range zhNounsBefore {
-		if i := strings.LastIndex(s[lo:f.start], c.text); i >= 0 && lo+i > bestAt {
-			best, bestAt = c.unit, lo+i
-		}
-	}
-	if best != "" {
-		return best
-	}
-	for _, span := range [][2]int{{lo, f.start}, {0, f.start}} {
-		words := strings.FieldsFunc(s[span[0]:span[1]], func(r rune) bool {
-			return !(unicode.IsLetter(r) || r == '-') || text.IsCJK(r)
-		})
-		for i := len(words) - 1; i >= 0; i-- {
-			w := strings.ToLower(words[i])
-			if w == "bases" && i > 0 && strings.EqualFold(words[i-1], "fan") {
-				return UnitFollowers
-			}
-			if u, ok := enNouns[w]; ok && u != UnitMinutes && u != UnitHours && u != UnitDays {
-				if u == UnitCrews {
-					return UnitPeople // "crews now number 60 to 90": people in a crew
-				}
-				return u
-			}
+	// A noun before the figure, nearest first, in the clause and then in
+	// the sentence, Chinese or English; in "X of Y" the head X counts
+	// ("daily active users of short dramas topped 300 million").
+	for _, from := range []int{lo, 0} {
+		if u := nounBefore(s[from:f.start]); u != "" {
+			return u
 		}
 	}
 	return ""
+}
+
+var latinWord = regexp.MustCompile(`[A-Za-z][A-Za-z'-]*`)
+
+// nounBefore returns the unit of the last counted noun in s.
+func nounBefore(s string) string {
+	best, bestAt := "", -1
+	for _, c := range zhNounsBefore {
+		if i := strings.LastIndex(s, c.text); i >= 0 && i > bestAt {
+			best, bestAt = c.unit, i
+		}
+	}
+	locs := latinWord.FindAllStringIndex(s, -1)
+	for i := len(locs) - 1; i >= 0; i-- {
+		if locs[i][0] < bestAt {
+			break
+		}
+		w := strings.ToLower(strings.TrimSuffix(s[locs[i][0]:locs[i][1]], "'s"))
+		if w == "bases" && i > 0 && strings.EqualFold(s[locs[i-1][0]:locs[i-1][1]], "fan") {
+			return UnitFollowers
+		}
+		u, ok := enNouns[w]
+		if !ok || u == UnitMinutes || u == UnitHours || u == UnitDays {
+			continue
+		}
+		// the head of "users of short dramas"
+		for k := i - 1; k >= 0 && k >= i-3; k-- {
+			if strings.EqualFold(s[locs[k][0]:locs[k][1]], "of") && k > 0 {
+				if hu, ok := enNouns[strings.ToLower(s[locs[k-1][0]:locs[k-1][1]])]; ok {
+					u = hu
+				}
+				break
+			}
+		}
+		if u == UnitCrews {
+			return UnitPeople // "crews now number 60 to 90": people in a crew
+		}
+		return u
+	}
+	return best
 }
 
 // metricOf decides what a figure measures from the cues nearest to it,
@@ -655,7 +713,12 @@ func metricOf(low string, f figure, unit string, lo, hi int, gm, ents []mention)
 	case text.UnitCNY, text.UnitUSD, "HKD", "EUR", "GBP":
 		m, _ := nearestCue(low, lo, hi, f.start, f.end, moneyCues, nil, as("money")...)
 		if m == "" {
-			m, _ = nearestCue(low, 0, len(low), f.start, f.end, moneyCues, []string{MarketSize, Revenue})
+			// In the sentence, a specific cue (a fund, a cost, the box
+			// office) beats the generic market words around it.
+			m, _ = nearestCue(low, 0, len(low), f.start, f.end, moneyCues, specificMoney, as("money")...)
+			if m == "" {
+				m, _ = nearestCue(low, 0, len(low), f.start, f.end, moneyCues, nil, as("money")...)
+			}
 		}
 		if m == MarketSize || m == Revenue || m == "" {
 			switch {
