@@ -31,7 +31,10 @@ import (
 
 // Defaults for the zero values of Options.
 const (
-	DefaultUserAgent    = "dramabot/1.0 (+https://github.com/dramabot/dramabot)"
+	// DefaultUserAgent names the bot but no page about it: the project has
+	// no public URL yet, and a made-up one would mislead site owners.
+	// Deployments set Options.UserAgent to "dramabot/1.0 (+THEIR-URL)".
+	DefaultUserAgent    = "dramabot/1.0"
 	DefaultMaxBodyBytes = 20 << 20
 	DefaultTimeout      = 30 * time.Second
 	DefaultMaxRedirects = 5
