@@ -1,6 +1,7 @@
 package text
 
 import (
+	"math/bits"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -57,9 +58,16 @@ func FoldTraditional(s string) string {
 }
 
 // t2sLookup returns the Simplified form of the Traditional character r.
+// Below U+10000, where nearly all text is, the bitmap answers whether r is
+// Traditional and, with t2sRank, where its pair is; above, the pairs are
+// searched.
 func t2sLookup(r rune) (rune, bool) {
-	if r < 0x10000 && t2sBMP[r/64]&(1<<(r%64)) == 0 {
-		return 0, false
+	if r < 0x10000 {
+		word, bit := t2sBMP[r/64], uint64(1)<<(r%64)
+		if word&bit == 0 {
+			return 0, false
+		}
+		return t2sPairs[int(t2sRank[r/64])+bits.OnesCount64(word&(bit-1))][1], true
 	}
 	j, ok := slices.BinarySearchFunc(t2sPairs[:], r, func(p [2]rune, r rune) int { return int(p[0] - r) })
 	if !ok {

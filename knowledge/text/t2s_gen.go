@@ -205,6 +205,34 @@ package text
 			fmt.Fprintf(&b, "0x%03X: 0x%016X,\n", i, w)
 		}
 	}
+	b.WriteString("}\n\n")
+
+	// With the count of keys before each bitmap word, the bitmap also gives
+	// a key's place in t2sPairs, and a Traditional character of the BMP is
+	// folded without a search.
+	b.WriteString("// t2sRank[w] is the number of keys of t2sBMP in words before w: the\n// index in t2sPairs of the first key of word w.\n")
+	b.WriteString("var t2sRank = [1024]uint16{\n")
+	n := 0
+	for i, w := range bits {
+		if i%16 == 0 {
+			b.WriteString("\t")
+		}
+		fmt.Fprintf(&b, "%d,", n)
+		if i%16 == 15 {
+			b.WriteString("\n")
+		} else {
+			b.WriteString(" ")
+		}
+		n += bitCount(w)
+	}
 	b.WriteString("}\n")
 	return format.Source(b.Bytes())
+}
+
+func bitCount(w uint64) int {
+	n := 0
+	for ; w != 0; w &= w - 1 {
+		n++
+	}
+	return n
 }
