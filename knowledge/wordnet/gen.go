@@ -348,14 +348,14 @@ func readExceptions(dir string, senses map[string]map[byte][]int) []string {
 	return out
 }
 
-// keepLemma: lower-case letters and hyphens, at most two words, no stop
-// word.
+// keepLemma: lower-case letters and hyphens, at most two words, not a stop
+// word (a two-word lemma may hold one: "give up").
 func keepLemma(l string) bool {
 	if l == "" || strings.Count(l, "_") > 1 || stop[l] {
 		return false
 	}
 	for _, part := range strings.Split(l, "_") {
-		if len(part) < 2 || stop[part] && !strings.Contains(l, "_") {
+		if len(part) < 2 {
 			return false
 		}
 	}
