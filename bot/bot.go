@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -78,6 +79,18 @@ type Config struct {
 	Reindex func(ctx context.Context) (string, error)
 	// Version is shown by /about.
 	Version string
+	// DataDir holds the feedback log and the subscriptions; "" or "-"
+	// keeps them in memory only.
+	DataDir string
+	// ConversationTTL is how long a reply to an answer continues its
+	// conversation; 0 means DefaultConversationTTL.
+	ConversationTTL time.Duration
+	// MaxSubscriptions bounds a chat's subscriptions unless an admin set
+	// another limit for it; 0 means DefaultMaxSubscriptions.
+	MaxSubscriptions int
+	// AlertsPerHour bounds the alert posts to one chat an hour; what comes
+	// beyond waits for one digest. 0 means DefaultAlertsPerHour.
+	AlertsPerHour int
 }
 
 // Core is safe for concurrent use.
@@ -86,13 +99,19 @@ type Core struct {
 	log     *slog.Logger
 	metrics Metrics
 	limiter *limiter
+	notices *notices
 	maxLen  int
 	admins  map[string]bool
 	reindex func(ctx context.Context) (string, error)
 	version string
+	turns   *turns
 
-	feedbackMu sync.Mutex
-	feedback   map[string]int // "up"/"down" -> count
+	feedbackMu  sync.Mutex
+	feedback    map[string]int        // "up"/"down" -> current count
+	votes       map[voteKey]voteState // the current vote of each voter
+	feedbackLog *FeedbackLog          // nil: memory only
+
+	alerts *alerts
 }
 
 // New returns a Core.
@@ -114,17 +133,33 @@ func New(cfg Config) *Core {
 			admins[a] = true
 		}
 	}
-	return &Core{
+	ttl := cfg.ConversationTTL
+	if ttl <= 0 {
+		ttl = DefaultConversationTTL
+	}
+	c := &Core{
 		k:        cfg.Knowledge,
 		log:      cfg.Logger,
 		metrics:  cfg.Metrics,
 		limiter:  newLimiter(rate, time.Minute),
+		notices:  newNotices(),
 		maxLen:   maxLen,
 		admins:   admins,
 		reindex:  cfg.Reindex,
 		version:  cfg.Version,
+		turns:    newTurns(defaultTurns, ttl),
 		feedback: map[string]int{},
+		votes:    map[voteKey]voteState{},
 	}
+	dir := cfg.DataDir
+	if dir == "-" {
+		dir = ""
+	}
+	if dir != "" {
+		c.feedbackLog = NewFeedbackLog(filepath.Join(dir, FeedbackFile))
+	}
+	c.alerts = newAlerts(c, dir, cfg.MaxSubscriptions, cfg.AlertsPerHour)
+	return c
 }
 
 // Request is one incoming message, after the adapter removed what belongs
@@ -134,6 +169,19 @@ type Request struct {
 	UserID   string
 	ChatID   string
 	Text     string
+	// ReplyTo is the surface's id of the bot message this one replies to
+	// (a Telegram or Discord message id): the message continues the turn
+	// that message showed.
+	ReplyTo string
+	// Conversation continues a running conversation at its latest turn: a
+	// Discord thread the bot started, or the id POST /v1/ask returned.
+	Conversation string
+	// Group is set for messages in a group or guild channel, where
+	// notices for one user must not flood the others.
+	Group bool
+	// Locale is the client's language ("zh-CN"), for commands that carry
+	// no text to tell the language from. Optional.
+	Locale string
 	// Progress, if set, receives status texts (ProgressText) while an
 	// engine that reports progress (ProgressAnswerer) works on the answer.
 	// It is called on the answering goroutine and must not block: surfaces
@@ -168,47 +216,99 @@ const (
 
 // Reply is the platform-neutral result that adapters render.
 type Reply struct {
-	Kind       Kind
-	RequestID  string
-	Answer     knowledge.Answer
-	Sources    []knowledge.SourceStat
-	About      knowledge.About
-	Message    string
-	RetryAfter time.Duration
+	Kind      Kind
+	RequestID string
+	// Lang is the language of the frame the surfaces put around the reply.
+	Lang    Lang
+	Answer  knowledge.Answer
+	Sources []knowledge.SourceStat
+	About   knowledge.About
+	Message string
+	// Understood is the question as it was answered, when a follow-up
+	// ("what about 2023?") was merged with the question before it.
+	Understood string
+	// Conversation is the id that continues this conversation (HTTP).
+	Conversation string
+	RetryAfter   time.Duration
+	// Repeat marks a rate-limit notice already given to this user in this
+	// cool-down: in group chats surfaces acknowledge the message quietly
+	// instead of posting the notice again.
+	Repeat bool
 }
 
-// Messages shared by all surfaces.
+// Messages shared by all surfaces, in English; T(lang) has both languages.
 const (
 	MsgEmpty    = "Please ask a question about the Chinese mini-series (短剧) market, for example: How many jobs has the mini series boom created?"
 	MsgNotText  = "I can only read text questions. Please type your question."
 	MsgApology  = "Sorry, something went wrong on my side while answering. Please try again in a moment."
 	MsgRefused  = "Sorry, only the bot's administrators can do that."
 	MsgNoTopic  = "No figures found for that topic in the sources."
-	HelpText    = "I answer questions about the Chinese mini-series (短剧 / micro-drama) market from a fixed set of sources. Every answer quotes its sources, and every figure is checked against the passage it cites. When the sources do not answer a question, I say so and show the nearest passages instead of guessing.\n\nCommands:\n/ask <question> – ask a question (in private chats you can just type it)\n/sources – the documents I answer from\n/figures [topic] – key figures, each with its source\n/about – corpus size, as-of date and version\n/help – this message\n\n我可以回答关于中国短剧市场的问题，每个答案都注明出处。"
 	StartText   = "Hello! Ask me anything about the Chinese mini-series (短剧) market and I will answer from my sources, with citations. Try: How many jobs has the mini series boom created?\n\nType /help for the commands."
-	maxFigures  = 12
 	idBytes     = 6
 	adminPrefix = ":"
 )
 
+// DefaultConversationTTL is how long an answer can be followed up on.
+const DefaultConversationTTL = time.Hour
+
 // Ask answers a question, applying validation and the per-user rate limit.
+// A question that follows up on an earlier answer (a reply to it, a message
+// in its conversation, or a "what about 2023?" right after it in a private
+// chat) is merged with the question before it.
 func (c *Core) Ask(ctx context.Context, req Request) Reply {
 	start := time.Now()
 	id := NewRequestID()
 	log := c.log.With("request_id", id, "platform", req.Platform)
 	q, err := c.CleanQuestion(req.Text)
+	prev := c.turns.previous(req, time.Now())
+	lang := DetectLang(req.Text)
+	if !hasWords(req.Text) {
+		switch {
+		case prev != nil:
+			lang = prev.lang
+		case req.Locale != "":
+			lang = LangFromLocale(req.Locale)
+		}
+	}
 	if err != nil {
 		c.observe(req.Platform, OutcomeInvalid, time.Since(start))
 		log.Info("question rejected", "reason", err.Error())
-		return Reply{Kind: KindInvalid, RequestID: id, Message: c.invalidMessage(err)}
+		return Reply{Kind: KindInvalid, RequestID: id, Lang: lang, Message: c.invalidMessage(lang, err)}
 	}
-	if wait := c.limiter.take(req.Platform+adminPrefix+req.UserID, time.Now()); wait > 0 {
+	userKey := req.Platform + adminPrefix + req.UserID
+	if wait := c.limiter.take(userKey, time.Now()); wait > 0 {
 		c.observe(req.Platform, OutcomeRateLimited, time.Since(start))
-		log.Info("rate limited", "retry_after", wait.Round(time.Second))
-		return Reply{Kind: KindRateLimited, RequestID: id, RetryAfter: wait, Message: RateLimitMessage(wait)}
+		repeat := !c.notices.first(userKey, time.Now(), wait)
+		log.Info("rate limited", "retry_after", wait.Round(time.Second), "repeat", repeat)
+		return Reply{Kind: KindRateLimited, RequestID: id, Lang: lang, RetryAfter: wait, Message: RateLimitText(lang, wait), Repeat: repeat}
 	}
-	log.Debug("question", "text", q)
-	a, err := c.answer(ctx, q, req.Progress)
+	if msg, ok := smallTalk(q, lang); ok {
+		c.observe(req.Platform, OutcomeAnswered, time.Since(start))
+		return Reply{Kind: KindInfo, RequestID: id, Lang: lang, Message: msg}
+	}
+	fu := resolveFollowUp(prev, q)
+	switch fu.kind {
+	case followUnresolved:
+		c.observe(req.Platform, OutcomeInvalid, time.Since(start))
+		log.Info("follow-up not resolved", "has_previous", prev != nil)
+		return Reply{Kind: KindInfo, RequestID: id, Lang: lang, Message: T(lang).FollowUpUnknown}
+	case followWhoSaid:
+		a := c.whoSaid(prev, q, lang)
+		c.turns.add(&turn{id: id, chat: chatKey(req), user: req.UserID, at: time.Now(), question: q, resolved: prev.resolved, answer: a, lang: lang, parent: prev}, req.Conversation)
+		c.observe(req.Platform, OutcomeAnswered, time.Since(start))
+		log.Info("answered from the previous answer's citations", "citations", len(a.Citations))
+		return Reply{Kind: KindAnswer, RequestID: id, Lang: lang, Answer: a, Conversation: c.conversationID(req, id)}
+	}
+	asked := q
+	if fu.kind == followMerged {
+		asked = fu.question
+		log.Info("follow-up merged", "kind", "merged")
+		log.Debug("follow-up", "text", q, "understood", asked)
+	} else {
+		prev = nil // a new question starts a new chain
+	}
+	log.Debug("question", "text", asked)
+	a, err := c.answer(ctx, asked, req.Progress)
 	d := time.Since(start)
 	if err != nil {
 		c.observe(req.Platform, OutcomeError, d)
@@ -219,15 +319,30 @@ func (c *Core) Ask(ctx context.Context, req Request) Reply {
 		} else {
 			log.Error("answer failed", "err", err)
 		}
-		return Reply{Kind: KindError, RequestID: id, Message: MsgApology}
+		return Reply{Kind: KindError, RequestID: id, Lang: lang, Message: T(lang).Apology}
 	}
+	a = c.present(a, lang)
 	outcome := OutcomeAnswered
 	if a.Abstained {
 		outcome = OutcomeAbstained
 	}
 	c.observe(req.Platform, outcome, d)
-	log.Info("answered", "outcome", string(outcome), "citations", len(a.Citations), "figures", len(a.Figures), "generated", a.Generated != "", "latency", d)
-	return Reply{Kind: KindAnswer, RequestID: id, Answer: a}
+	c.turns.add(&turn{id: id, chat: chatKey(req), user: req.UserID, at: time.Now(), question: q, resolved: asked, answer: a, lang: lang, parent: prev}, req.Conversation)
+	log.Info("answered", "outcome", string(outcome), "citations", len(a.Citations), "figures", len(a.Figures), "generated", a.Generated != "", "follow_up", fu.kind == followMerged, "latency", d)
+	r := Reply{Kind: KindAnswer, RequestID: id, Lang: lang, Answer: a, Conversation: c.conversationID(req, id)}
+	if fu.kind == followMerged {
+		r.Understood = asked
+	}
+	return r
+}
+
+// conversationID is the id a client sends back to continue: the one it
+// sent, or this answer's.
+func (c *Core) conversationID(req Request, id string) string {
+	if req.Conversation != "" {
+		return req.Conversation
+	}
+	return id
 }
 
 // answer asks the engine, with progress reports when both the engine and
@@ -243,23 +358,29 @@ func (c *Core) answer(ctx context.Context, q string, progress func(string)) (kno
 // Command runs a chat command by name (without the slash); arg is the rest
 // of the message. Unknown commands get the help text.
 func (c *Core) Command(ctx context.Context, req Request, name, arg string) Reply {
+	lang := LangFromLocale(req.Locale)
+	if hasWords(arg) {
+		lang = DetectLang(arg)
+	}
 	switch strings.ToLower(name) {
 	case "ask":
 		req.Text = arg
 		return c.Ask(ctx, req)
 	case "start":
-		return Reply{Kind: KindInfo, RequestID: NewRequestID(), Message: StartText}
+		return Reply{Kind: KindInfo, RequestID: NewRequestID(), Lang: lang, Message: T(lang).Welcome}
 	case "sources":
-		return Reply{Kind: KindSources, RequestID: NewRequestID(), Sources: c.k.Sources()}
+		return Reply{Kind: KindSources, RequestID: NewRequestID(), Lang: lang, Sources: c.k.Sources()}
 	case "figures":
-		return c.figures(ctx, req, arg)
+		return c.figures(ctx, req, arg, lang)
 	case "about":
 		ab := c.About()
-		return Reply{Kind: KindAbout, RequestID: NewRequestID(), About: ab, Message: AboutText(ab)}
+		return Reply{Kind: KindAbout, RequestID: NewRequestID(), Lang: lang, About: ab, Message: AboutText(ab)}
 	case "reindex":
 		return c.Reindex(ctx, req)
+	case "subscribe", "unsubscribe", "subscriptions", "sublimit":
+		return c.alerts.command(req, strings.ToLower(name), arg, lang)
 	default:
-		return Reply{Kind: KindInfo, RequestID: NewRequestID(), Message: HelpText}
+		return Reply{Kind: KindInfo, RequestID: NewRequestID(), Lang: lang, Message: HelpText(req.Platform, lang)}
 	}
 }
 
@@ -272,21 +393,23 @@ func (c *Core) About() knowledge.About {
 	return ab
 }
 
-func (c *Core) figures(ctx context.Context, req Request, topic string) Reply {
+func (c *Core) figures(ctx context.Context, req Request, topic string, lang Lang) Reply {
 	id := NewRequestID()
 	topic = sanitize(topic)
 	if utf8.RuneCountInString(topic) > c.maxLen {
-		return Reply{Kind: KindInvalid, RequestID: id, Message: c.invalidMessage(knowledge.ErrQuestionTooLong)}
+		return Reply{Kind: KindInvalid, RequestID: id, Lang: lang, Message: c.invalidMessage(lang, knowledge.ErrQuestionTooLong)}
 	}
 	a, err := c.k.Figures(ctx, topic)
 	if err != nil {
 		c.log.Error("figures failed", "request_id", id, "platform", req.Platform, "err", err)
-		return Reply{Kind: KindError, RequestID: id, Message: MsgApology}
+		return Reply{Kind: KindError, RequestID: id, Lang: lang, Message: T(lang).Apology}
 	}
 	if len(a.Figures) == 0 {
-		return Reply{Kind: KindInfo, RequestID: id, Message: MsgNoTopic}
+		return Reply{Kind: KindInfo, RequestID: id, Lang: lang, Message: T(lang).NoTopic}
 	}
-	return Reply{Kind: KindFigures, RequestID: id, Answer: a}
+	a = c.present(a, lang)
+	c.turns.add(&turn{id: id, chat: chatKey(req), user: req.UserID, at: time.Now(), question: topic, resolved: topic, answer: a, lang: lang}, "")
+	return Reply{Kind: KindFigures, RequestID: id, Lang: lang, Answer: a}
 }
 
 // IsAdmin reports whether the user may run admin commands.
@@ -313,27 +436,6 @@ func (c *Core) Reindex(ctx context.Context, req Request) Reply {
 	return Reply{Kind: KindInfo, RequestID: id, Message: "Reindexed: " + summary}
 }
 
-// Feedback records a 👍/👎 vote ("up" or "down") on an answer.
-func (c *Core) Feedback(platform, userID, requestID, vote string) {
-	if vote != "up" && vote != "down" {
-		return
-	}
-	c.feedbackMu.Lock()
-	c.feedback[vote]++
-	c.feedbackMu.Unlock()
-	if c.metrics != nil {
-		c.metrics.ObserveFeedback(platform, vote)
-	}
-	c.log.Info("feedback", "platform", platform, "user_id", userID, "request_id", requestID, "vote", vote)
-}
-
-// FeedbackCounts returns the votes recorded so far.
-func (c *Core) FeedbackCounts() (up, down int) {
-	c.feedbackMu.Lock()
-	defer c.feedbackMu.Unlock()
-	return c.feedback["up"], c.feedback["down"]
-}
-
 // Recovered turns a recovered panic value into a logged error Reply. Adapters
 // call it from a deferred recover, because neither chat library recovers
 // panics in handlers.
@@ -341,7 +443,7 @@ func (c *Core) Recovered(platform string, v any) Reply {
 	id := NewRequestID()
 	c.log.Error("panic in handler", "request_id", id, "platform", platform, "panic", fmt.Sprint(v))
 	c.observe(platform, OutcomeError, 0)
-	return Reply{Kind: KindError, RequestID: id, Message: MsgApology}
+	return Reply{Kind: KindError, RequestID: id, Lang: LangEN, Message: MsgApology}
 }
 
 func (c *Core) observe(platform string, o Outcome, d time.Duration) {
@@ -363,11 +465,11 @@ func (c *Core) CleanQuestion(s string) (string, error) {
 	return q, nil
 }
 
-func (c *Core) invalidMessage(err error) string {
+func (c *Core) invalidMessage(lang Lang, err error) string {
 	if errors.Is(err, knowledge.ErrQuestionTooLong) {
-		return fmt.Sprintf("Your question is too long: please keep it under %d characters.", c.maxLen)
+		return fmt.Sprintf(T(lang).TooLong, c.maxLen)
 	}
-	return MsgEmpty
+	return T(lang).Empty
 }
 
 // sanitize drops invalid UTF-8, control and format characters (such as RTL
@@ -392,18 +494,12 @@ func sanitize(s string) string {
 	return b.String()
 }
 
-// RateLimitMessage tells the user when to ask again.
-func RateLimitMessage(wait time.Duration) string {
-	secs := int((wait + time.Second - 1) / time.Second)
-	if secs < 1 {
-		secs = 1
-	}
-	return fmt.Sprintf("You are asking too fast. Please try again in %d seconds.", secs)
-}
+// RateLimitMessage tells the user, in English, when to ask again.
+func RateLimitMessage(wait time.Duration) string { return RateLimitText(LangEN, wait) }
 
 // AboutText summarizes the corpus in one line.
 func AboutText(ab knowledge.About) string {
-	s := fmt.Sprintf("dramabot %s answers from %d sources (%d passages)", orDash(ab.Version), ab.Sources, ab.Passages)
+	s := fmt.Sprintf("dramabot %s answers from %s (%s)", orDash(ab.Version), plural(ab.Sources, "source"), plural(ab.Passages, "passage"))
 	if ab.AsOf != "" {
 		s += ", as of " + ab.AsOf
 	}

@@ -11,46 +11,48 @@ import (
 // Plain-text rendering, used by the command line and as the shape the chat
 // surfaces follow with their own markup.
 
-// PlainText renders an answer for a terminal.
+// PlainText renders an answer for a terminal, with an English frame.
 func PlainText(a knowledge.Answer) string {
 	return strings.Join(PlainBlocks(a), "\n") + "\n"
 }
 
 // PlainBlocks renders an answer as blocks: the answer, the figures line,
 // then one block per source (or per related passage for an abstention).
-func PlainBlocks(a knowledge.Answer) []string {
+func PlainBlocks(a knowledge.Answer) []string { return PlainBlocksLang(LangEN, a) }
+
+// PlainBlocksLang is PlainBlocks with the frame in the asker's language.
+func PlainBlocksLang(l Lang, a knowledge.Answer) []string {
+	t := T(l)
 	blocks := []string{a.Text}
 	if len(a.Figures) > 0 {
-		blocks = append(blocks, "Figures: "+FiguresLine(a.Figures))
+		blocks = append(blocks, t.Figures+": "+FiguresLineLang(l, a.Figures))
 	}
 	for _, c := range a.Citations {
-		blocks = append(blocks, c.String()+"\n    "+Excerpt(c.Quote, 300))
+		line := CitationSource(l, c)
+		if c.URL != "" {
+			line += ", " + c.URL
+		}
+		blocks = append(blocks, line+"\n    "+Excerpt(c.Quote, 300))
 	}
 	if len(a.Related) > 0 {
 		if a.Abstained {
-			blocks = append(blocks, "Nearest passages:")
+			blocks = append(blocks, t.Nearest+":")
 		} else {
-			blocks = append(blocks, "Related:")
+			blocks = append(blocks, t.Related+":")
 		}
 		for i, r := range a.Related {
-			blocks = append(blocks, fmt.Sprintf("  %d. %s\n     %s", i+1, RelatedSource(r), Excerpt(r.Text, 240)))
+			blocks = append(blocks, fmt.Sprintf("  %d. %s\n     %s", i+1, RelatedSourceLang(l, r), Excerpt(r.Text, 240)))
 		}
 	}
 	return blocks
 }
 
-// FiguresLine lists figures with their citation markers.
-func FiguresLine(figs []knowledge.Figure) string {
-	parts := make([]string, len(figs))
-	for i, f := range figs {
-		parts[i] = f.Label + " " + knowledge.Marker(f.Citation)
-	}
-	return strings.Join(parts, " · ")
-}
-
 // RelatedSource describes where a related passage comes from.
-func RelatedSource(r knowledge.Related) string {
-	return knowledge.Citation{Title: r.Title, Publisher: r.Publisher, Date: r.Date, Paragraph: r.Paragraph}.Source()
+func RelatedSource(r knowledge.Related) string { return RelatedSourceLang(LangEN, r) }
+
+// RelatedSourceLang is RelatedSource in the asker's language.
+func RelatedSourceLang(l Lang, r knowledge.Related) string {
+	return quoteTitle(r.Title) + ", " + CiteMeta(l, r.Publisher, r.Date, r.Paragraph, nil)
 }
 
 // Excerpt shortens text to at most n runes, cutting at a word boundary
@@ -66,21 +68,4 @@ func Excerpt(text string, n int) string {
 		cut = cut[:i]
 	}
 	return strings.TrimRight(cut, " ,;:") + "…"
-}
-
-// SourcesText lists the corpus documents, one per line.
-func SourcesText(srcs []knowledge.SourceStat) string {
-	var b strings.Builder
-	for i, s := range srcs {
-		fmt.Fprintf(&b, "%d. %s — %s", i+1, s.Title, orDash(s.Publisher))
-		if s.Date != "" {
-			b.WriteString(", " + s.Date)
-		}
-		fmt.Fprintf(&b, ", %d passages", s.Passages)
-		if s.URL != "" {
-			b.WriteString(", " + s.URL)
-		}
-		b.WriteByte('\n')
-	}
-	return b.String()
 }

@@ -78,3 +78,34 @@ func (c *answerCache) len() int {
 	defer c.mu.Unlock()
 	return c.order.Len()
 }
+
+// idSet is a bounded set of ids (messages the bot sent, threads it
+// started), forgetting the oldest beyond its size.
+type idSet struct {
+	mu    sync.Mutex
+	size  int
+	order []string
+	ids   map[string]bool
+}
+
+func newIDSet(size int) *idSet { return &idSet{size: size, ids: map[string]bool{}} }
+
+func (s *idSet) add(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ids[id] {
+		return
+	}
+	s.ids[id] = true
+	s.order = append(s.order, id)
+	if len(s.order) > s.size {
+		delete(s.ids, s.order[0])
+		s.order = s.order[1:]
+	}
+}
+
+func (s *idSet) has(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ids[id]
+}

@@ -23,7 +23,7 @@ func commands() []*discordgo.ApplicationCommand {
 				Required:    true, MinLength: &minLen, MaxLength: bot.DefaultMaxQuestionRunes,
 			}},
 		},
-		{Name: "sources", Description: "List the documents the answers come from"},
+		{Name: "sources", Description: "Who the sources are, by publisher"},
 		{
 			Name:        "figures",
 			Description: "Key figures, each with its source",
@@ -33,6 +33,23 @@ func commands() []*discordgo.ApplicationCommand {
 			}},
 		},
 		{Name: "about", Description: "Corpus size, as-of date and version"},
+		{
+			Name:        "subscribe",
+			Description: "Post new passages on a topic in this channel when the sources are updated",
+			Options: []*discordgo.ApplicationCommandOption{{
+				Type: discordgo.ApplicationCommandOptionString, Name: "topic",
+				Description: "A topic, e.g. Hongguo, ReelShort or market size", Required: true, MinLength: &minLen, MaxLength: 80,
+			}},
+		},
+		{
+			Name:        "unsubscribe",
+			Description: "Stop the alerts on a topic in this channel",
+			Options: []*discordgo.ApplicationCommandOption{{
+				Type: discordgo.ApplicationCommandOptionString, Name: "topic",
+				Description: "The topic to stop", Required: true, MinLength: &minLen, MaxLength: 80,
+			}},
+		},
+		{Name: "subscriptions", Description: "This channel's subscriptions"},
 		{Name: "help", Description: "How to ask dramabot"},
 	}
 }

@@ -64,8 +64,13 @@ type Config struct {
 	// with 4014 otherwise). Without it a mention that arrives without text
 	// gets a hint to use /ask.
 	MessageContent bool
-	Core           *bot.Core
-	Logger         *slog.Logger
+	// Threads answers a mention in a guild channel in a new thread on the
+	// message (DISCORD_THREADS), where follow-ups need no mention. Needs
+	// the Create Public Threads permission; without it the bot answers in
+	// the channel.
+	Threads bool
+	Core    *bot.Core
+	Logger  *slog.Logger
 	// HTTPClient is used for REST calls; nil means a client with a 20 s
 	// timeout. Its transport is wrapped, not changed, for APIURL.
 	HTTPClient *http.Client
@@ -88,8 +93,8 @@ func (c Config) String() string {
 	if strings.TrimSpace(c.Token) != "" {
 		token = "(set)"
 	}
-	return fmt.Sprintf("discord.Config{Token:%s GuildID:%q ShardID:%d ShardCount:%d APIURL:%q MessageContent:%v}",
-		token, c.GuildID, c.ShardID, c.ShardCount, c.APIURL, c.MessageContent)
+	return fmt.Sprintf("discord.Config{Token:%s GuildID:%q ShardID:%d ShardCount:%d APIURL:%q MessageContent:%v Threads:%v}",
+		token, c.GuildID, c.ShardID, c.ShardCount, c.APIURL, c.MessageContent, c.Threads)
 }
 
 // LogValue keeps the token out of structured logs too.
@@ -102,6 +107,9 @@ type Bot struct {
 	log     *slog.Logger
 	session *discordgo.Session
 	answers *answerCache
+	// sent and threads remember the bot's messages and the threads it
+	// started, so that replies and thread messages reach it.
+	sent, threads *idSet
 
 	ready        atomic.Bool
 	running      atomic.Bool
@@ -180,6 +188,8 @@ func New(cfg Config) (*Bot, error) {
 		log:          cfg.Logger.With("platform", bot.PlatformDiscord, "shard", cfg.ShardID),
 		session:      s,
 		answers:      newAnswerCache(cfg.AnswerCacheSize),
+		sent:         newIDSet(10 * cfg.AnswerCacheSize),
+		threads:      newIDSet(cfg.AnswerCacheSize),
 		disconnected: make(chan struct{}, 1),
 		handlerCtx:   hctx,
 		stopHandlers: stop,
@@ -187,6 +197,7 @@ func New(cfg Config) (*Bot, error) {
 		maxBackoff:   2 * time.Minute,
 		registered:   make(chan struct{}),
 	}
+	cfg.Core.SetNotifier(bot.PlatformDiscord, b)
 	s.AddHandler(b.onMessageCreate)
 	s.AddHandler(b.onInteractionCreate)
 	s.AddHandler(func(*discordgo.Session, *discordgo.Disconnect) {

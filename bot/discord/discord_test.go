@@ -378,7 +378,7 @@ func TestDirectMessageIsAQuestion(t *testing.T) {
 	// A command typed as text in a DM runs the command.
 	h.fake.SendMessage(t, dmUser, "/sources", false)
 	m = decode(t, h.fake.AwaitCalls(t, 2, discordtest.InChannel(dmUser.ChannelID))[1])
-	if len(m.Embeds) != 1 || !strings.HasPrefix(m.Embeds[0].Title, "Sources (1 document)") {
+	if len(m.Embeds) != 1 || !strings.HasPrefix(m.Embeds[0].Title, "Sources: 1 document from 1 publisher") {
 		t.Errorf("/sources as text = %+v", m.Embeds)
 	}
 }
@@ -534,7 +534,7 @@ func TestSourcesButton(t *testing.T) {
 		t.Errorf("expired = %+v", s)
 	}
 	it = h.fake.ClickButton(t, guildUser, "whatever")
-	if s := decode(t, h.fake.AwaitCalls(t, 1, discordtest.For(it))[0]); s.Content != msgUnknownBtn {
+	if s := decode(t, h.fake.AwaitCalls(t, 1, discordtest.For(it))[0]); s.Content != bot.T(bot.LangEN).UnknownButton {
 		t.Errorf("unknown button = %+v", s)
 	}
 }
@@ -550,11 +550,12 @@ func TestFeedbackButtons(t *testing.T) {
 		it := h.fake.ClickButton(t, from, id)
 		return decode(t, h.fake.AwaitCalls(t, 1, discordtest.For(it))[0])
 	}
-	if s := click(guildUser, ids[1]); s.Content != msgThanks || s.Flags&64 == 0 {
+	tx := bot.T(bot.LangEN)
+	if s := click(guildUser, ids[1]); s.Content != escapeMarkdown(tx.Thanks) || s.Flags&64 == 0 {
 		t.Errorf("vote reply = %+v", s)
 	}
-	if s := click(guildUser, ids[1]); s.Content != msgVoted {
-		t.Errorf("second vote reply = %q, want %q", s.Content, msgVoted)
+	if s := click(guildUser, ids[1]); s.Content != escapeMarkdown(tx.Thanks) {
+		t.Errorf("second vote reply = %q, want the thanks again", s.Content)
 	}
 	other := guildUser
 	other.UserID = "500000000000000099"
@@ -562,9 +563,25 @@ func TestFeedbackButtons(t *testing.T) {
 	if up, down := h.core.FeedbackCounts(); up != 1 || down != 1 {
 		t.Errorf("counts = %d up, %d down; want 1 and 1", up, down)
 	}
+	// The first voter changes their mind: 👎 asks why, with a button per reason.
+	why := click(guildUser, ids[2])
+	if why.Content != escapeMarkdown(tx.WhyDown) || len(why.customIDs()) != len(bot.Reasons) || why.Flags&64 == 0 {
+		t.Fatalf("down vote reply = %+v, want the reasons, privately", why)
+	}
+	if up, down := h.core.FeedbackCounts(); up != 0 || down != 2 {
+		t.Errorf("after the change: %d up, %d down; want 0 and 2", up, down)
+	}
+	if s := click(guildUser, why.customIDs()[0]); s.Content != escapeMarkdown(tx.ReasonSaved) {
+		t.Errorf("reason reply = %q", s.Content)
+	}
+	if s := click(guildUser, ids[1]); s.Content != escapeMarkdown(tx.VoteChanged) {
+		t.Errorf("changed vote reply = %q, want %q", s.Content, tx.VoteChanged)
+	}
 	logs := h.logs.String()
-	if !strings.Contains(logs, "msg=feedback") || !strings.Contains(logs, "request_id="+requestID) || !strings.Contains(logs, "vote=down") {
-		t.Errorf("feedback not logged with the question id %s:\n%s", requestID, logs)
+	for _, want := range []string{"msg=feedback", "request_id=" + requestID, "vote=down", "reason=" + bot.ReasonWrongFigure, "changed=true"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("feedback log lacks %q:\n%s", want, logs)
+		}
 	}
 }
 
@@ -584,11 +601,43 @@ func TestRateLimitNotice(t *testing.T) {
 	if got := len(h.engine.Questions()); got != 1 {
 		t.Errorf("engine asked %d times, want 1", got)
 	}
-	// A mention gets the notice as a reply (there is no ephemeral message
-	// outside interactions).
+	// The same user mentioning the bot in this cool-down already had the
+	// notice: a reaction, not another public notice.
 	h.fake.SendMessage(t, guildUser, botTag+" again?", true)
-	if s := decode(t, h.fake.AwaitCalls(t, 1, discordtest.InChannel(guildUser.ChannelID))[0]); !strings.Contains(s.Content, "too fast") {
-		t.Errorf("mention notice = %+v", s)
+	if c := h.fake.AwaitCalls(t, 1, discordtest.OnRoute(discordtest.RouteReaction))[0]; c.ChannelID != guildUser.ChannelID {
+		t.Errorf("reaction in %s, want %s", c.ChannelID, guildUser.ChannelID)
+	}
+	// Another user's mentions: an answer, one notice as a reply that pings
+	// nobody, then reactions.
+	other := guildUser
+	other.UserID = "500000000000000077"
+	h.fake.SendMessage(t, other, botTag+" how many jobs?", true)
+	h.fake.AwaitCalls(t, 1, discordtest.InChannel(guildUser.ChannelID))
+	h.fake.SendMessage(t, other, botTag+" and now?", true)
+	h.fake.AwaitCalls(t, 2, discordtest.InChannel(guildUser.ChannelID))
+	h.fake.SendMessage(t, other, botTag+" and now?", true)
+	h.fake.AwaitCalls(t, 2, discordtest.OnRoute(discordtest.RouteReaction))
+	notices := h.fake.AwaitCalls(t, 2, discordtest.InChannel(guildUser.ChannelID))[1:]
+	if len(notices) != 1 {
+		t.Fatalf("%d notices in the channel, want 1", len(notices))
+	}
+	var raw struct {
+		AllowedMentions struct {
+			Parse       []string `json:"parse"`
+			RepliedUser bool     `json:"replied_user"`
+		} `json:"allowed_mentions"`
+		Reference *struct {
+			MessageID string `json:"message_id"`
+		} `json:"message_reference"`
+	}
+	if err := json.Unmarshal(notices[0].Body, &raw); err != nil {
+		t.Fatal(err)
+	}
+	if s := decode(t, notices[0]); !strings.Contains(s.Content, "too fast") || raw.Reference == nil || raw.AllowedMentions.RepliedUser || len(raw.AllowedMentions.Parse) != 0 {
+		t.Errorf("mention notice = %s, want a reply about the rate that pings nobody", notices[0].Body)
+	}
+	if got := len(h.engine.Questions()); got != 2 {
+		t.Errorf("engine asked %d times, want 2", got)
 	}
 }
 
@@ -659,7 +708,7 @@ func TestOtherCommands(t *testing.T) {
 		ephemeral bool
 		want      string
 	}{
-		{"sources", nil, false, false, "Sources (1 document)"},
+		{"sources", nil, false, false, "Sources: 1 document from 1 publisher"},
 		{"about", nil, false, false, "About dramabot"},
 		{"help", nil, false, true, "/ask"},
 		{"figures", map[string]string{"topic": "jobs"}, true, false, "647,000 jobs"},
@@ -726,7 +775,7 @@ func TestCommandRegistration(t *testing.T) {
 			for _, c := range cmds {
 				names = append(names, c.Name)
 			}
-			if strings.Join(names, " ") != "ask sources figures about help" {
+			if strings.Join(names, " ") != "ask sources figures about subscribe unsubscribe subscriptions help" {
 				t.Errorf("commands = %v", names)
 			}
 			if len(cmds[0].Options) != 1 || cmds[0].Options[0].Name != "question" || !cmds[0].Options[0].Required {

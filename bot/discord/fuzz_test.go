@@ -130,7 +130,7 @@ func FuzzRender(f *testing.F) {
 			msgs, private := renderReply(r, label)
 			fuzzCheckMessages(t, "reply kind "+strconv.Itoa(int(r.Kind)), msgs, private)
 		}
-		fuzzCheckMessages(t, "sources button", sourcesDetail(a), true)
+		fuzzCheckMessages(t, "sources button", sourcesDetail(bot.LangEN, a.Question, a), true)
 		if got := fuzzUnescape(escapeMarkdown(text)); got != text {
 			t.Fatalf("escapeMarkdown(%q) does not unescape to the text: %q", text, got)
 		}

@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,11 +51,28 @@ func (b *Bot) handleMessage(ctx context.Context, m *discordgo.Message) {
 		return
 	}
 	dm := m.GuildID == ""
-	if !dm && !mentions(m, me) {
+	replyTo := b.repliedAnswer(m, me)
+	inThread := b.threads.has(m.ChannelID)
+	if !dm && !mentions(m, me) && replyTo == "" && !inThread {
 		return
 	}
 	text := stripMention(m.Content, me)
-	req := bot.Request{Platform: bot.PlatformDiscord, UserID: m.Author.ID, ChatID: m.ChannelID, Text: text}
+	req := bot.Request{Platform: bot.PlatformDiscord, UserID: m.Author.ID, ChatID: m.ChannelID, Text: text, ReplyTo: replyTo, Group: !dm}
+	if inThread && replyTo == "" {
+		req.Conversation = m.ChannelID
+	}
+	target := m.ChannelID // where the answer goes
+	if !dm && !inThread && replyTo == "" && b.cfg.Threads && text != "" {
+		// Opt-in: a mention in a channel opens a thread for its
+		// conversation, so follow-ups do not need the mention.
+		if id, err := b.startThread(ctx, m, text); err != nil {
+			b.log.Warn("discord thread not started: answering in the channel", "err", err)
+		} else {
+			target = id
+			b.threads.add(id)
+			req.Conversation = id
+		}
+	}
 	var reply bot.Reply
 	switch {
 	case text == "" && !dm && !b.cfg.MessageContent:
@@ -64,27 +82,73 @@ func (b *Bot) handleMessage(ctx context.Context, m *discordgo.Message) {
 		reply = bot.Reply{Kind: bot.KindInvalid, RequestID: bot.NewRequestID(), Message: bot.MsgNotText}
 	default:
 		if cmd, ok := bot.ParseCommand(text); ok {
-			reply = b.command(ctx, req, cmd.Name, cmd.Arg)
+			reply = b.core.Command(ctx, req, cmd.Name, cmd.Arg)
 		} else {
 			reply = b.core.Ask(ctx, req)
 		}
 	}
+	if reply.Kind == bot.KindRateLimited && reply.Repeat && !dm {
+		// This user got the notice already in this cool-down: a reaction,
+		// not another public notice.
+		b.react(ctx, m.ChannelID, m.ID, "⏳")
+		return
+	}
+	if target != m.ChannelID {
+		b.sendTo(ctx, target, nil, reply)
+		return
+	}
 	b.replyToMessage(ctx, m, reply)
+}
+
+// repliedAnswer returns the id of the bot message m replies to (with or
+// without the reply ping), or "".
+func (b *Bot) repliedAnswer(m *discordgo.Message, me string) string {
+	ref := m.MessageReference
+	if ref == nil || ref.MessageID == "" {
+		return ""
+	}
+	if rm := m.ReferencedMessage; rm != nil && rm.Author != nil && rm.Author.ID != me {
+		return "" // a reply to someone else
+	}
+	if rm := m.ReferencedMessage; (rm != nil && rm.Author != nil && rm.Author.ID == me) || b.sent.has(ref.MessageID) {
+		return ref.MessageID
+	}
+	return ""
 }
 
 // replyToMessage sends a rendered reply as replies to m.
 func (b *Bot) replyToMessage(ctx context.Context, m *discordgo.Message, reply bot.Reply) {
-	msgs, _ := renderReply(reply, b.asOf())
-	b.remember(reply)
 	failIfGone := false
 	ref := &discordgo.MessageReference{MessageID: m.ID, ChannelID: m.ChannelID, GuildID: m.GuildID, FailIfNotExists: &failIfGone}
+	b.sendTo(ctx, m.ChannelID, ref, reply)
+}
+
+// sendTo sends a rendered reply to a channel, the first message as a
+// reply to ref if set, and links each message to the answer so that a
+// reply to it continues the conversation.
+func (b *Bot) sendTo(ctx context.Context, channelID string, ref *discordgo.MessageReference, reply bot.Reply) {
+	msgs, _ := renderReply(reply, b.asOf())
+	b.remember(reply)
 	for _, out := range msgs {
 		p := newPayload(out, false)
 		p.Reference = ref
-		if err := b.sendChannel(ctx, m.ChannelID, p); err != nil {
+		id, err := b.sendChannel(ctx, channelID, p)
+		if err != nil {
 			b.log.Error("discord reply failed", "request_id", reply.RequestID, "err", err)
 			return
 		}
+		b.linkSent(channelID, id, reply)
+	}
+}
+
+// linkSent remembers a message the bot sent with an answer.
+func (b *Bot) linkSent(channelID, messageID string, reply bot.Reply) {
+	if messageID == "" {
+		return
+	}
+	b.sent.add(messageID)
+	if reply.Kind == bot.KindAnswer || reply.Kind == bot.KindFigures {
+		b.core.Link(bot.PlatformDiscord, channelID, messageID, reply.RequestID)
 	}
 }
 
@@ -136,7 +200,7 @@ func (b *Bot) onInteractionCreate(_ *discordgo.Session, ev *discordgo.Interactio
 }
 
 func (b *Bot) onCommand(ctx context.Context, r *responder, data discordgo.ApplicationCommandInteractionData) {
-	req := bot.Request{Platform: bot.PlatformDiscord, UserID: interactionUser(r.i), ChatID: r.i.ChannelID}
+	req := bot.Request{Platform: bot.PlatformDiscord, UserID: interactionUser(r.i), ChatID: r.i.ChannelID, Group: r.i.GuildID != "", Locale: string(r.i.Locale)}
 	switch data.Name {
 	case "ask", "figures":
 		// Acknowledge at once: the engine may take longer than the 3 s
@@ -151,48 +215,68 @@ func (b *Bot) onCommand(ctx context.Context, r *responder, data discordgo.Applic
 		} else {
 			r.send(ctx, b.core.Command(ctx, req, "figures", optionString(data, "topic")))
 		}
-	case "sources", "about":
+	case "sources", "about", "subscriptions":
 		r.send(ctx, b.core.Command(ctx, req, data.Name, ""))
+	case "subscribe", "unsubscribe":
+		r.send(ctx, b.core.Command(ctx, req, data.Name, optionString(data, "topic")))
 	default: // "help", and commands registered by an older version
 		r.private = true
-		r.send(ctx, b.command(ctx, req, "help", ""))
+		r.send(ctx, b.core.Command(ctx, req, "help", ""))
 	}
 }
 
 func (b *Bot) onComponent(ctx context.Context, r *responder, data discordgo.MessageComponentInteractionData) {
 	r.private = true
 	user := interactionUser(r.i)
-	action, id, ok := parseCustomID(data.CustomID)
+	parts := strings.Split(data.CustomID, ":")
+	lang := bot.LangFromLocale(string(r.i.Locale))
+	if len(parts) < 2 || parts[1] == "" {
+		if err := r.sendMessages(ctx, textMessages(bot.T(lang).UnknownButton)); err != nil {
+			b.log.Error("discord button reply failed", "err", err)
+		}
+		return
+	}
+	action, id := parts[0], parts[1]
+	turn, known := b.core.Turn(id)
+	if known {
+		lang = turn.Lang
+	} else if a, ok := b.answers.get(id); ok {
+		turn, known = bot.Turn{ID: id, Question: a.Question, Answer: a, Lang: lang}, true
+	}
+	t := bot.T(lang)
 	var msgs []outMessage
-	switch {
-	case ok && action == actionSources:
-		a, found := b.answers.get(id)
-		if !found {
-			msgs = textMessages(msgExpired)
+	switch action {
+	case actionSources:
+		if !known {
+			msgs = textMessages(t.Expired)
 			break
 		}
-		msgs = sourcesDetail(a)
-	case ok && (action == actionUp || action == actionDown):
-		msgs = textMessages(msgVoted)
-		if b.answers.vote(id, user, action) {
-			b.core.Feedback(bot.PlatformDiscord, user, id, action)
-			msgs = textMessages(msgThanks)
+		msgs = sourcesDetail(lang, turn.Question, turn.Answer)
+	case actionUp:
+		msgs = textMessages(t.Thanks)
+		if b.core.Vote(bot.PlatformDiscord, user, id, bot.VoteUp, "") == bot.VoteChanged {
+			msgs = textMessages(t.VoteChanged)
 		}
+	case actionDown:
+		b.core.Vote(bot.PlatformDiscord, user, id, bot.VoteDown, "")
+		msgs = []outMessage{{Content: escapeMarkdown(t.WhyDown), Components: reasonButtons(lang, id)}}
+	case actionWhy:
+		i := -1
+		if len(parts) == 3 {
+			i, _ = strconv.Atoi(parts[2])
+		}
+		if i < 0 || i >= len(bot.Reasons) {
+			msgs = textMessages(t.UnknownButton)
+			break
+		}
+		b.core.Vote(bot.PlatformDiscord, user, id, bot.VoteDown, bot.Reasons[i])
+		msgs = textMessages(t.ReasonSaved)
 	default:
-		msgs = textMessages(msgUnknownBtn)
+		msgs = textMessages(t.UnknownButton)
 	}
 	if err := r.sendMessages(ctx, msgs); err != nil {
 		b.log.Error("discord button reply failed", "request_id", id, "err", err)
 	}
-}
-
-// command runs a core command; help gets the Discord-specific lines.
-func (b *Bot) command(ctx context.Context, req bot.Request, name, arg string) bot.Reply {
-	reply := b.core.Command(ctx, req, name, arg)
-	if reply.Kind == bot.KindInfo && reply.Message == bot.HelpText {
-		reply.Message += "\n\n" + helpDiscord
-	}
-	return reply
 }
 
 func (b *Bot) remember(reply bot.Reply) {
@@ -301,15 +385,28 @@ func (r *responder) send(ctx context.Context, reply bot.Reply) {
 	if private {
 		r.private = true
 	}
-	if err := r.sendMessages(ctx, msgs); err != nil {
+	ids, err := r.sendMessagesID(ctx, msgs)
+	for _, id := range ids {
+		r.b.linkSent(r.i.ChannelID, id, reply)
+	}
+	if err != nil {
 		r.b.log.Error("discord interaction reply failed", "request_id", reply.RequestID, "err", err)
 	}
 }
 
 func (r *responder) sendMessages(ctx context.Context, msgs []outMessage) error {
+	_, err := r.sendMessagesID(ctx, msgs)
+	return err
+}
+
+// sendMessagesID sends msgs and returns the ids Discord reported for them
+// (the first response of a callback reports none).
+func (r *responder) sendMessagesID(ctx context.Context, msgs []outMessage) ([]string, error) {
+	var ids []string
 	for _, m := range msgs {
 		p := newPayload(m, r.private)
 		var err error
+		var id string
 		switch {
 		case !r.acked:
 			if err = r.b.respond(ctx, r.i, discordgo.InteractionResponseChannelMessageWithSource, p); err == nil {
@@ -320,7 +417,7 @@ func (r *responder) sendMessages(ctx context.Context, msgs []outMessage) error {
 			// remove it and send the notice as an ephemeral follow-up.
 			if err = r.b.deleteOriginal(ctx, r.i); err == nil {
 				r.edited = true
-				err = r.b.followup(ctx, r.i, p)
+				id, err = r.b.followupID(ctx, r.i, p)
 			}
 		case r.deferred && !r.edited:
 			p.Flags = 0
@@ -328,15 +425,43 @@ func (r *responder) sendMessages(ctx context.Context, msgs []outMessage) error {
 			if r.progressed {
 				body = replacing(p)
 			}
-			if err = r.b.editOriginal(ctx, r.i, body); err == nil {
+			if id, err = r.b.editOriginalID(ctx, r.i, body); err == nil {
 				r.edited = true
 			}
 		default:
-			err = r.b.followup(ctx, r.i, p)
+			id, err = r.b.followupID(ctx, r.i, p)
 		}
 		if err != nil {
-			return err
+			return ids, err
+		}
+		if id != "" {
+			ids = append(ids, id)
 		}
 	}
-	return nil
+	return ids, nil
+}
+
+// Notify posts an alert for a subscription to a channel (bot.Notifier).
+func (b *Bot) Notify(ctx context.Context, channelID string, al bot.Alert) error {
+	t := bot.T(al.Lang)
+	header, _ := bot.AlertText(al)
+	e := &discordgo.MessageEmbed{Type: discordgo.EmbedTypeRich, Title: "🔔 " + fitEscaped(header, maxTitle-3), Color: colorInfo}
+	var lines []string
+	for _, it := range al.Items {
+		line := "• " + link(fitEscaped(orUntitled(it.Title), 150), it.URL) + metaLang(al.Lang, it.Publisher, it.Date, 0, it.Note)
+		if it.Figure != "" {
+			line += "\n  **" + fitEscaped(it.Figure, 100) + "**"
+		}
+		if !al.Digest && it.Text != "" {
+			line += "\n> " + fitEscaped(it.Text, 400)
+		}
+		lines = append(lines, line)
+	}
+	if chunks := packLines(lines, maxDescription); len(chunks) > 0 {
+		e.Description = chunks[0]
+	}
+	e.Footer = &discordgo.MessageEmbedFooter{Text: hardCut("/unsubscribe "+al.Topic+" · "+t.Sources, maxFooter)}
+	fitEmbed(e)
+	_, err := b.sendChannel(ctx, channelID, newPayload(outMessage{Embeds: []*discordgo.MessageEmbed{e}}, false))
+	return err
 }

@@ -34,15 +34,10 @@ const (
 	colorInfo    = 0x99AAB5
 )
 
-// Texts of the Discord surface. The shared ones live in package bot.
+// Texts of the Discord surface. The shared ones, in both languages, live
+// in package bot (bot.T).
 const (
-	msgAbstained   = "The sources do not cover this question. The nearest passages are listed below."
 	msgMentionHint = "I could not read a question in your message: without the Message Content intent I do not see message text here. Please ask with /ask followed by your question."
-	helpDiscord    = "On Discord: use /ask, mention me with your question, or send me a direct message. Under each answer, “Sources” shows the quoted passages, and 👍 / 👎 tell us whether it helped."
-	msgExpired     = "I no longer have that answer: please ask the question again to see its sources."
-	msgThanks      = "Thanks for the feedback!"
-	msgVoted       = "You already gave feedback on this answer."
-	msgUnknownBtn  = "This button no longer works: please ask again."
 	msgCut         = "… (cut to fit Discord's limits)"
 )
 
@@ -58,11 +53,11 @@ type outMessage struct {
 func renderReply(r bot.Reply, asOf string) (msgs []outMessage, private bool) {
 	switch r.Kind {
 	case bot.KindAnswer:
-		return []outMessage{answerMessage(r.RequestID, r.Answer, asOf)}, false
+		return []outMessage{answerMessage(r, asOf)}, false
 	case bot.KindFigures:
-		return []outMessage{figuresMessage(r.RequestID, r.Answer, asOf)}, false
+		return []outMessage{figuresMessage(r, asOf)}, false
 	case bot.KindSources:
-		return sourcesMessages(r.Sources, asOf), false
+		return sourcesMessages(r.Lang, r.Sources, asOf), false
 	case bot.KindAbout:
 		return []outMessage{aboutMessage(r.About)}, false
 	case bot.KindRateLimited, bot.KindInvalid, bot.KindRefused:
@@ -72,9 +67,13 @@ func renderReply(r bot.Reply, asOf string) (msgs []outMessage, private bool) {
 	}
 }
 
-// answerMessage renders an answer (or an abstention) as one embed with the
-// Sources and feedback buttons.
-func answerMessage(id string, a knowledge.Answer, asOf string) outMessage {
+// answerMessage renders an answer (or an abstention) as one embed that
+// reads well on a phone: the answer first, at most bot.MaxFigures figures,
+// the sources as linked titles with publisher and date; the quoted passages
+// and related ones are behind the Sources button.
+func answerMessage(r bot.Reply, asOf string) outMessage {
+	a := r.Answer
+	t := bot.T(r.Lang)
 	e := &discordgo.MessageEmbed{
 		Type:  discordgo.EmbedTypeRich,
 		Title: fitEscaped(a.Question, maxTitle),
@@ -84,45 +83,51 @@ func answerMessage(id string, a knowledge.Answer, asOf string) outMessage {
 	if a.Abstained {
 		e.Color = colorAbstain
 		if strings.TrimSpace(text) == "" {
-			text = msgAbstained
+			text = t.Abstained
 		}
 	}
-	e.Description = fitEscaped(text, maxDescription)
+	desc := fitEscaped(text, maxDescription)
+	if r.Understood != "" {
+		desc = "*" + fitEscaped(t.UnderstoodAs+t.Colon+r.Understood, 300) + "*\n\n" + desc
+	}
+	e.Description = hardCut(desc, maxDescription)
 	if len(a.Figures) > 0 {
-		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Figures", Value: fitEscaped(bot.FiguresLine(a.Figures), maxFieldValue)})
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: t.Figures, Value: fitEscaped(bot.FiguresLineLang(r.Lang, a.Figures), maxFieldValue)})
 	}
-	e.Fields = append(e.Fields, citationFields(a.Citations)...)
-	if a.Abstained {
-		blocks := make([]string, len(a.Related))
-		for i, r := range a.Related {
-			blocks[i] = fmt.Sprintf("%d. %s%s\n> %s", i+1, link(fitEscaped(r.Title, 150), r.URL),
-				meta(r.Publisher, r.Date, r.Paragraph), fitEscaped(r.Text, 240))
-		}
-		e.Fields = append(e.Fields, packFields("Nearest passages", blocks)...)
-	} else if len(a.Related) > 0 {
+	e.Fields = append(e.Fields, citationFields(r.Lang, a.Citations)...)
+	if a.Abstained && len(a.Related) > 0 {
 		var lines []string
-		for _, r := range a.Related[:min(len(a.Related), 3)] {
-			lines = append(lines, "• "+link(fitEscaped(r.Title, 150), r.URL)+meta(r.Publisher, r.Date, r.Paragraph))
+		for i, rel := range a.Related[:min(len(a.Related), 3)] {
+			lines = append(lines, fmt.Sprintf("%d. %s%s", i+1, link(fitEscaped(orUntitled(rel.Title), 150), rel.URL), metaLang(r.Lang, rel.Publisher, rel.Date, rel.Paragraph, nil)))
 		}
-		e.Fields = append(e.Fields, packFields("Related", lines)...)
+		e.Fields = append(e.Fields, packFields(t.Nearest, lines)...)
 	}
-	e.Footer = footer(asOf, id)
+	e.Footer = footer(r.Lang, asOf)
 	if note := bot.GeneratedNote(a); note != "" {
-		e.Footer.Text = hardCut(note+" · "+e.Footer.Text, maxFooter)
+		if e.Footer == nil {
+			e.Footer = &discordgo.MessageEmbedFooter{}
+		}
+		e.Footer.Text = hardCut(strings.TrimSuffix(note+" · "+e.Footer.Text, " · "), maxFooter)
 	}
 	fitEmbed(e)
-	return outMessage{Embeds: []*discordgo.MessageEmbed{e}, Components: buttons(id, true)}
+	return outMessage{Embeds: []*discordgo.MessageEmbed{e}, Components: buttons(r.Lang, r.RequestID, true)}
 }
 
 // figuresMessage renders /figures: one line per figure, with its source.
-func figuresMessage(id string, a knowledge.Answer, asOf string) outMessage {
-	title := "Key figures"
+func figuresMessage(r bot.Reply, asOf string) outMessage {
+	a := r.Answer
+	t := bot.T(r.Lang)
+	title := t.KeyFigures
 	if strings.TrimSpace(a.Question) != "" {
 		title += ": " + a.Question
 	}
-	lines := make([]string, len(a.Figures))
-	for i, f := range a.Figures {
-		lines[i] = "• " + fitEscaped(f.Label, 300) + " " + escapeMarkdown(knowledge.Marker(f.Citation))
+	n := min(len(a.Figures), 2*bot.MaxFigures)
+	lines := make([]string, 0, n+1)
+	for _, f := range a.Figures[:n] {
+		lines = append(lines, "• "+fitEscaped(f.Label, 300)+" "+escapeMarkdown(knowledge.Marker(f.Citation)))
+	}
+	if more := len(a.Figures) - n; more > 0 {
+		lines = append(lines, fmt.Sprintf("+%d %s", more, t.MoreFigures))
 	}
 	description := ""
 	if chunks := packLines(lines, maxDescription); len(chunks) > 0 {
@@ -133,22 +138,27 @@ func figuresMessage(id string, a knowledge.Answer, asOf string) outMessage {
 		Title:       fitEscaped(title, maxTitle),
 		Description: description,
 		Color:       colorAnswer,
-		Fields:      citationFields(a.Citations),
-		Footer:      footer(asOf, id),
+		Fields:      citationFields(r.Lang, a.Citations),
+		Footer:      footer(r.Lang, asOf),
 	}
 	fitEmbed(e)
-	return outMessage{Embeds: []*discordgo.MessageEmbed{e}, Components: buttons(id, false)}
+	return outMessage{Embeds: []*discordgo.MessageEmbed{e}, Components: buttons(r.Lang, r.RequestID, false)}
 }
 
-// sourcesMessages renders /sources, over several messages for a large
-// corpus.
-func sourcesMessages(srcs []knowledge.SourceStat, asOf string) []outMessage {
-	lines := make([]string, len(srcs))
-	for i, s := range srcs {
-		lines[i] = fmt.Sprintf("%d. %s%s · %d passages", i+1, link(fitEscaped(s.Title, 150), s.URL), meta(s.Publisher, s.Date, 0), s.Passages)
+// sourcesMessages renders /sources: the corpus grouped by publisher, with
+// counts and date ranges.
+func sourcesMessages(l bot.Lang, srcs []knowledge.SourceStat, asOf string) []outMessage {
+	t := bot.T(l)
+	var lines []string
+	for _, g := range bot.GroupSources(srcs) {
+		name := fitEscaped(g.Publisher, 100)
+		if g.Notes == 0 && g.URL != "" {
+			name = link(name, g.URL)
+		}
+		lines = append(lines, "• "+name+" — "+fitEscaped(bot.GroupLine(l, g), 600))
 	}
 	if len(lines) == 0 {
-		lines = []string{"No sources are loaded."}
+		lines = []string{t.NoSources}
 	}
 	chunks := packLines(lines, maxDescription)
 	if len(chunks) > maxMessages {
@@ -160,10 +170,10 @@ func sourcesMessages(srcs []knowledge.SourceStat, asOf string) []outMessage {
 	for i, c := range chunks {
 		e := &discordgo.MessageEmbed{Type: discordgo.EmbedTypeRich, Description: c, Color: colorInfo}
 		if i == 0 {
-			e.Title = fmt.Sprintf("Sources (%d %s)", len(srcs), plural(len(srcs), "document"))
+			e.Title = fitEscaped(t.Sources+t.Colon+bot.SourcesHead(l, srcs), maxTitle)
 		}
-		if i == len(chunks)-1 && asOf != "" {
-			e.Footer = &discordgo.MessageEmbedFooter{Text: "Corpus as of " + asOf}
+		if i == len(chunks)-1 {
+			e.Footer = footer(l, asOf)
 		}
 		msgs[i] = outMessage{Embeds: []*discordgo.MessageEmbed{e}}
 	}
@@ -233,25 +243,36 @@ func contentMessages(blocks []string) []outMessage {
 }
 
 // sourcesDetail renders the full passages behind an answer, for the Sources
-// button: the cited passages, or the nearest ones for an abstention.
-func sourcesDetail(a knowledge.Answer) []outMessage {
-	blocks := []string{"**Sources for:** " + fitEscaped(a.Question, 300)}
-	for _, c := range a.Citations {
-		blocks = append(blocks, passageBlock(escapeMarkdown(knowledge.Marker(c.N)), c.Title, c.Publisher, c.Date, c.URL, c.Paragraph, c.Quote))
+// button: the cited passages, then the related ones (the nearest ones for
+// an abstention).
+func sourcesDetail(l bot.Lang, question string, a knowledge.Answer) []outMessage {
+	t := bot.T(l)
+	head := strings.TrimSpace(question)
+	if head == "" {
+		head = t.KeyFigures
 	}
-	if a.Abstained || len(a.Citations) == 0 {
+	blocks := []string{"**" + escapeMarkdown(t.SourcesFor) + "** " + fitEscaped(head, 300)}
+	for _, c := range a.Citations {
+		blocks = append(blocks, passageBlock(l, escapeMarkdown(knowledge.Marker(c.N)), c.Title, c.Publisher, c.Date, c.URL, c.Paragraph, c.Note, c.Quote))
+	}
+	if len(a.Related) > 0 {
+		header := t.Related
+		if a.Abstained || len(a.Citations) == 0 {
+			header = t.Nearest
+		}
+		blocks = append(blocks, "**"+escapeMarkdown(header)+"**")
 		for i, r := range a.Related {
-			blocks = append(blocks, passageBlock(strconv.Itoa(i+1)+".", r.Title, r.Publisher, r.Date, r.URL, r.Paragraph, r.Text))
+			blocks = append(blocks, passageBlock(l, strconv.Itoa(i+1)+".", r.Title, r.Publisher, r.Date, r.URL, r.Paragraph, nil, r.Text))
 		}
 	}
 	if len(blocks) == 1 {
-		blocks = append(blocks, "No passages are attached to this answer.")
+		blocks = append(blocks, escapeMarkdown(t.Expired))
 	}
 	return contentMessages(blocks)
 }
 
-func passageBlock(label, title, publisher, date, rawURL string, paragraph int, text string) string {
-	head := "**" + label + " " + fitEscaped(orUntitled(title), 200) + "**" + meta(publisher, date, paragraph)
+func passageBlock(l bot.Lang, label, title, publisher, date, rawURL string, paragraph int, note *knowledge.NoteInfo, text string) string {
+	head := "**" + label + " " + fitEscaped(orUntitled(bot.CiteTitle(title, note)), 200) + "**" + metaLang(l, publisher, date, paragraph, note)
 	if u := safeURL(rawURL); u != "" {
 		head += " <" + u + ">"
 	}
@@ -260,23 +281,36 @@ func passageBlock(label, title, publisher, date, rawURL string, paragraph int, t
 
 // citationFields lists the citations, one line each, over as many
 // "Sources" fields as their length needs.
-func citationFields(cs []knowledge.Citation) []*discordgo.MessageEmbedField {
+func citationFields(l bot.Lang, cs []knowledge.Citation) []*discordgo.MessageEmbedField {
 	lines := make([]string, len(cs))
 	for i, c := range cs {
-		lines[i] = escapeMarkdown(knowledge.Marker(c.N)) + " " + link(fitEscaped(orUntitled(c.Title), 150), c.URL) + meta(c.Publisher, c.Date, c.Paragraph)
+		lines[i] = escapeMarkdown(knowledge.Marker(c.N)) + " " + link(fitEscaped(orUntitled(bot.CiteTitle(c.Title, c.Note)), 150), c.URL) + metaLang(l, c.Publisher, c.Date, c.Paragraph, c.Note)
 	}
-	return packFields("Sources", lines)
+	return packFields(bot.T(l).Sources, lines)
 }
 
-func buttons(id string, feedback bool) []discordgo.MessageComponent {
+func buttons(l bot.Lang, id string, feedback bool) []discordgo.MessageComponent {
+	t := bot.T(l)
 	row := discordgo.ActionsRow{Components: []discordgo.MessageComponent{
-		discordgo.Button{Label: "Sources", Style: discordgo.SecondaryButton, CustomID: customID(actionSources, id), Emoji: &discordgo.ComponentEmoji{Name: "📚"}},
+		discordgo.Button{Label: t.Sources, Style: discordgo.SecondaryButton, CustomID: customID(actionSources, id), Emoji: &discordgo.ComponentEmoji{Name: "📚"}},
 	}}
 	if feedback {
 		row.Components = append(row.Components,
-			discordgo.Button{Label: "Helpful", Style: discordgo.SecondaryButton, CustomID: customID(actionUp, id), Emoji: &discordgo.ComponentEmoji{Name: "👍"}},
-			discordgo.Button{Label: "Not helpful", Style: discordgo.SecondaryButton, CustomID: customID(actionDown, id), Emoji: &discordgo.ComponentEmoji{Name: "👎"}},
+			discordgo.Button{Label: t.Helpful, Style: discordgo.SecondaryButton, CustomID: customID(actionUp, id), Emoji: &discordgo.ComponentEmoji{Name: "👍"}},
+			discordgo.Button{Label: t.NotHelpful, Style: discordgo.SecondaryButton, CustomID: customID(actionDown, id), Emoji: &discordgo.ComponentEmoji{Name: "👎"}},
 		)
+	}
+	return []discordgo.MessageComponent{row}
+}
+
+// reasonButtons ask why an answer did not help ("why:<id>:<n>").
+func reasonButtons(l bot.Lang, id string) []discordgo.MessageComponent {
+	t := bot.T(l)
+	row := discordgo.ActionsRow{}
+	for i, r := range bot.Reasons {
+		row.Components = append(row.Components, discordgo.Button{
+			Label: t.Reasons[r], Style: discordgo.SecondaryButton, CustomID: actionWhy + ":" + id + ":" + strconv.Itoa(i),
+		})
 	}
 	return []discordgo.MessageComponent{row}
 }
@@ -286,6 +320,7 @@ const (
 	actionSources = "src"
 	actionUp      = "up"
 	actionDown    = "down"
+	actionWhy     = "why" // "why:<request id>:<reason index>"
 )
 
 func customID(action, requestID string) string { return action + ":" + requestID }
@@ -295,12 +330,12 @@ func parseCustomID(s string) (action, requestID string, ok bool) {
 	return action, requestID, ok && requestID != ""
 }
 
-func footer(asOf, id string) *discordgo.MessageEmbedFooter {
-	text := "question id " + id
-	if asOf != "" {
-		text = "Sources as of " + asOf + " · " + text
+// footer says how recent the sources are; nil when that is unknown.
+func footer(l bot.Lang, asOf string) *discordgo.MessageEmbedFooter {
+	if asOf == "" {
+		return nil
 	}
-	return &discordgo.MessageEmbedFooter{Text: hardCut(text, maxFooter)}
+	return &discordgo.MessageEmbedFooter{Text: hardCut(bot.T(l).SourcesAsOf+" "+asOf, maxFooter)}
 }
 
 // packFields packs lines into fields of at most maxFieldValue characters;
@@ -370,19 +405,14 @@ func embedSize(e *discordgo.MessageEmbed) int {
 	return n
 }
 
-// meta renders ", Publisher, 2025-05-08, paragraph 2" for the parts known.
-func meta(publisher, date string, paragraph int) string {
-	var b strings.Builder
-	if p := strings.TrimSpace(publisher); p != "" {
-		b.WriteString(", " + fitEscaped(p, 100))
+// metaLang renders " — publisher, date, paragraph 2" or, for a market
+// note, " — note on publisher, date, citing producer".
+func metaLang(l bot.Lang, publisher, date string, paragraph int, note *knowledge.NoteInfo) string {
+	m := bot.CiteMeta(l, bot.Excerpt(publisher, 100), bot.Excerpt(date, 40), paragraph, note)
+	if m == "" {
+		return ""
 	}
-	if d := strings.TrimSpace(date); d != "" {
-		b.WriteString(", " + fitEscaped(d, 40))
-	}
-	if paragraph > 0 {
-		b.WriteString(", paragraph " + strconv.Itoa(paragraph))
-	}
-	return b.String()
+	return " — " + fitEscaped(m, 300)
 }
 
 // link renders a masked link when the URL is a plain http(s) URL, and the

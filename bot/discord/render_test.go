@@ -44,10 +44,14 @@ func TestRenderGolden(t *testing.T) {
 		{name: "sources", msgs: render(bot.Reply{Kind: bot.KindSources, RequestID: goldenID, Sources: knowledgetest.SampleSources()})},
 		{name: "about", msgs: render(bot.Reply{Kind: bot.KindAbout, RequestID: goldenID, About: (&knowledgetest.Fake{}).About()})},
 		{name: "rate_limited", msgs: render(bot.Reply{Kind: bot.KindRateLimited, RequestID: goldenID, Message: bot.RateLimitMessage(42 * time.Second)}), priv: true},
-		{name: "help", msgs: textMessages(bot.HelpText + "\n\n" + helpDiscord), priv: true},
-		{name: "sources_detail", msgs: sourcesDetail(knowledgetest.Sample(question)), priv: true},
-		{name: "sources_detail_abstention", msgs: sourcesDetail(knowledgetest.Abstain("Who won the 2030 World Cup?")), priv: true},
-		{name: "sources_detail_hostile", msgs: sourcesDetail(knowledgetest.Echo(hostileQuestion)), priv: true},
+		{name: "help", msgs: textMessages(bot.HelpText(bot.PlatformDiscord, bot.LangEN)), priv: true},
+		{name: "help_zh", msgs: textMessages(bot.HelpText(bot.PlatformDiscord, bot.LangZH)), priv: true},
+		{name: "answer_zh", msgs: render(bot.Reply{Kind: bot.KindAnswer, RequestID: goldenID, Lang: bot.LangZH, Answer: knowledgetest.Sample("短剧创造了多少就业岗位？")})},
+		{name: "follow_up", msgs: render(bot.Reply{Kind: bot.KindAnswer, RequestID: goldenID, Understood: "How many jobs in 2024?", Answer: knowledgetest.Sample("what about 2024?")})},
+		{name: "sources_detail_figures", msgs: sourcesDetail(bot.LangEN, "", figures), priv: true},
+		{name: "sources_detail", msgs: sourcesDetail(bot.LangEN, "", knowledgetest.Sample(question)), priv: true},
+		{name: "sources_detail_abstention", msgs: sourcesDetail(bot.LangEN, "", knowledgetest.Abstain("Who won the 2030 World Cup?")), priv: true},
+		{name: "sources_detail_hostile", msgs: sourcesDetail(bot.LangEN, "", knowledgetest.Echo(hostileQuestion)), priv: true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -137,13 +141,13 @@ func TestRenderLimits(t *testing.T) {
 			for _, kind := range []bot.Kind{bot.KindAnswer, bot.KindFigures} {
 				checkPayloads(t, payloadsOf(render(bot.Reply{Kind: kind, RequestID: goldenID, Answer: a}), false))
 			}
-			checkPayloads(t, payloadsOf(sourcesDetail(a), true))
+			checkPayloads(t, payloadsOf(sourcesDetail(bot.LangEN, "", a), true))
 		})
 	}
 	t.Run("sources", func(t *testing.T) {
 		var srcs []knowledge.SourceStat
 		for i := range 2000 {
-			srcs = append(srcs, knowledge.SourceStat{Source: knowledge.Source{Title: fmt.Sprint("Document ", i, " ", huge[:100]), URL: "https://example.org/d"}, Passages: i})
+			srcs = append(srcs, knowledge.SourceStat{Source: knowledge.Source{Title: fmt.Sprint("Document ", i, " ", huge[:100]), Publisher: fmt.Sprint("Publisher ", i, " ", huge[:100]), URL: "https://example.org/d"}, Passages: i})
 		}
 		msgs := render(bot.Reply{Kind: bot.KindSources, Sources: srcs})
 		checkPayloads(t, payloadsOf(msgs, false))
@@ -231,7 +235,7 @@ func TestCustomID(t *testing.T) {
 			t.Errorf("parseCustomID(%q) = %q, %q, %v", tc.in, action, id, ok)
 		}
 	}
-	row := buttons(bot.NewRequestID(), true)[0].(discordgo.ActionsRow)
+	row := buttons(bot.LangEN, bot.NewRequestID(), true)[0].(discordgo.ActionsRow)
 	for _, c := range row.Components {
 		if id := c.(discordgo.Button).CustomID; len(id) > 100 {
 			t.Errorf("custom_id %q is over Discord's 100 characters", id)

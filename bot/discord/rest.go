@@ -184,10 +184,47 @@ type callback struct {
 	Data *payload                          `json:"data"`
 }
 
-// sendChannel posts a message in a channel, replying to replyTo if set.
-func (b *Bot) sendChannel(ctx context.Context, channelID string, p *payload) error {
+// sentMessage is the part of a created message the bot reads back.
+type sentMessage struct {
+	ID string `json:"id"`
+}
+
+// sendChannel posts a message in a channel (a reply when p.Reference is
+// set) and returns its id.
+func (b *Bot) sendChannel(ctx context.Context, channelID string, p *payload) (string, error) {
 	endpoint := discordgo.EndpointChannelMessages(channelID)
-	return b.call(ctx, "channel message", http.MethodPost, endpoint, endpoint, p, nil)
+	var m sentMessage
+	err := b.call(ctx, "channel message", http.MethodPost, endpoint, endpoint, p, &m)
+	return m.ID, err
+}
+
+// startThread opens a public thread on a message and returns its id.
+func (b *Bot) startThread(ctx context.Context, m *discordgo.Message, question string) (string, error) {
+	endpoint := discordgo.EndpointChannelMessageThread(m.ChannelID, m.ID)
+	name := []rune(strings.Join(strings.Fields(question), " "))
+	if len(name) > 90 {
+		name = append(name[:89], '…')
+	}
+	body := map[string]any{"name": string(name), "auto_archive_duration": 1440}
+	var ch struct {
+		ID string `json:"id"`
+	}
+	if err := b.call(ctx, "thread start", http.MethodPost, endpoint, discordgo.EndpointChannelThreads(m.ChannelID), body, &ch); err != nil {
+		return "", err
+	}
+	if ch.ID == "" {
+		return "", fmt.Errorf("discord thread start: no channel id in the answer")
+	}
+	return ch.ID, nil
+}
+
+// react adds the bot's reaction to a message; a lost reaction is only
+// logged.
+func (b *Bot) react(ctx context.Context, channelID, messageID, emoji string) {
+	endpoint := discordgo.EndpointMessageReaction(channelID, messageID, url.PathEscape(emoji), "@me")
+	if err := b.call(ctx, "reaction", http.MethodPut, endpoint, discordgo.EndpointMessageReactions(channelID, "", ""), nil, nil); err != nil {
+		b.log.Debug("discord reaction failed", "err", err)
+	}
 }
 
 func (b *Bot) respond(ctx context.Context, i *discordgo.Interaction, typ discordgo.InteractionResponseType, p *payload) error {
@@ -199,8 +236,16 @@ func (b *Bot) respond(ctx context.Context, i *discordgo.Interaction, typ discord
 // editOriginal edits the first response; body is a *payload or a
 // replacement.
 func (b *Bot) editOriginal(ctx context.Context, i *discordgo.Interaction, body any) error {
-	return b.call(ctx, "interaction edit", http.MethodPatch,
-		discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), tokenBucket("interaction-original", i.Token), body, nil)
+	_, err := b.editOriginalID(ctx, i, body)
+	return err
+}
+
+// editOriginalID edits the first response and returns its message id.
+func (b *Bot) editOriginalID(ctx context.Context, i *discordgo.Interaction, body any) (string, error) {
+	var m sentMessage
+	err := b.call(ctx, "interaction edit", http.MethodPatch,
+		discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), tokenBucket("interaction-original", i.Token), body, &m)
+	return m.ID, err
 }
 
 func (b *Bot) deleteOriginal(ctx context.Context, i *discordgo.Interaction) error {
@@ -209,6 +254,14 @@ func (b *Bot) deleteOriginal(ctx context.Context, i *discordgo.Interaction) erro
 }
 
 func (b *Bot) followup(ctx context.Context, i *discordgo.Interaction, p *payload) error {
-	return b.call(ctx, "interaction follow-up", http.MethodPost,
-		discordgo.EndpointWebhookToken(i.AppID, i.Token)+"?wait=true", tokenBucket("interaction-followup", i.Token), p, nil)
+	_, err := b.followupID(ctx, i, p)
+	return err
+}
+
+// followupID sends a follow-up message and returns its id.
+func (b *Bot) followupID(ctx context.Context, i *discordgo.Interaction, p *payload) (string, error) {
+	var m sentMessage
+	err := b.call(ctx, "interaction follow-up", http.MethodPost,
+		discordgo.EndpointWebhookToken(i.AppID, i.Token)+"?wait=true", tokenBucket("interaction-followup", i.Token), p, &m)
+	return m.ID, err
 }

@@ -131,7 +131,7 @@ func TestRateLimitTooLongFailsFast(t *testing.T) {
 	b := restBot(t, fake)
 	fake.RateLimitNext(discordtest.RouteMessage, 1, time.Minute)
 	start := time.Now()
-	err := b.sendChannel(context.Background(), "1", newPayload(outMessage{Content: "hi"}, false))
+	_, err := b.sendChannel(context.Background(), "1", newPayload(outMessage{Content: "hi"}, false))
 	if err == nil || !strings.Contains(err.Error(), "rate limited") {
 		t.Fatalf("err = %v, want a rate-limit error", err)
 	}
@@ -147,7 +147,7 @@ func TestRateLimitWaitStopsWithContext(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err := b.sendChannel(ctx, "1", newPayload(outMessage{Content: "hi"}, false))
+	_, err := b.sendChannel(ctx, "1", newPayload(outMessage{Content: "hi"}, false))
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want the context's deadline", err)
 	}
@@ -160,13 +160,13 @@ func TestRESTErrorsSurface(t *testing.T) {
 	fake := discordtest.New(t, discordtest.Options{})
 	b := restBot(t, fake)
 	fake.FailNext(discordtest.RouteMessage, 1, 403, `{"message": "Missing Permissions", "code": 50013}`)
-	err := b.sendChannel(context.Background(), "1", newPayload(outMessage{Content: "hi"}, false))
+	_, err := b.sendChannel(context.Background(), "1", newPayload(outMessage{Content: "hi"}, false))
 	var rest *discordgo.RESTError
 	if !errors.As(err, &rest) || rest.Message == nil || rest.Message.Code != 50013 {
 		t.Errorf("err = %v, want the RESTError", err)
 	}
 	// Messages over 2000 characters are refused by Discord (and the fake).
-	err = b.sendChannel(context.Background(), "1", newPayload(outMessage{Content: strings.Repeat("x", 2001)}, false))
+	_, err = b.sendChannel(context.Background(), "1", newPayload(outMessage{Content: strings.Repeat("x", 2001)}, false))
 	if !errors.As(err, &rest) || rest.Message.Code != 50035 {
 		t.Errorf("err = %v, want 50035", err)
 	}

@@ -19,6 +19,18 @@ import (
 // askRequest is the body of POST /v1/ask.
 type askRequest struct {
 	Question *string `json:"question"`
+	// Conversation is the id a previous answer returned: the question
+	// follows up on it ("what about 2023?").
+	Conversation string `json:"conversation,omitempty"`
+}
+
+// askResponse is the answer with what continues its conversation.
+type askResponse struct {
+	knowledge.Answer
+	// Conversation is sent back to ask a follow-up.
+	Conversation string `json:"conversation,omitempty"`
+	// UnderstoodAs is the full question a follow-up was merged into.
+	UnderstoodAs string `json:"understood_as,omitempty"`
 }
 
 // errorResponse is the body of every error.
@@ -50,7 +62,23 @@ func (s *Server) handleAsk(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.askTimeout)
 	defer cancel()
-	reply := s.core.Ask(ctx, bot.Request{Platform: bot.PlatformHTTP, UserID: s.clientKey(r), Text: *req.Question})
+	// Conversations are kept per client, so an id reaches only its own.
+	client := s.clientKey(r)
+	reply := s.core.Ask(ctx, bot.Request{Platform: bot.PlatformHTTP, UserID: client, ChatID: client, Text: *req.Question, Conversation: req.Conversation})
+	switch reply.Kind {
+	case bot.KindAnswer:
+		stateOf(r).id = reply.RequestID
+		s.writeJSON(w, r, http.StatusOK, askResponse{Answer: reply.Answer, Conversation: reply.Conversation, UnderstoodAs: reply.Understood})
+		return
+	case bot.KindInfo:
+		// Thanks, or a follow-up to nothing known: said in the answer's shape.
+		stateOf(r).id = reply.RequestID
+		s.writeJSON(w, r, http.StatusOK, askResponse{Answer: knowledge.Answer{
+			Question: *req.Question, Text: reply.Message,
+			Citations: []knowledge.Citation{}, Figures: []knowledge.Figure{}, Related: []knowledge.Related{},
+		}, Conversation: req.Conversation})
+		return
+	}
 	s.writeReply(w, r, reply)
 }
 

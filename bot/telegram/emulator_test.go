@@ -67,7 +67,7 @@ func TestEmulatorSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the answer is not valid Telegram HTML: %v", err)
 	}
-	for _, want := range []string{"647,000 jobs [1]", `[1] "185-Fold Boom in 4 Years!`, "CRI Online, 2025-05-08"} {
+	for _, want := range []string{"647,000 jobs [1]", `[1] 185-Fold Boom in 4 Years!`, "CRI Online, 2025-05-08"} {
 		if !strings.Contains(plain, want) {
 			t.Errorf("answer lacks %q:\n%s", want, plain)
 		}

@@ -30,10 +30,12 @@ const (
 type incoming struct {
 	req      bot.Request
 	chatID   int64
-	threadID int          // forum topic
-	replyTo  int          // in groups, the asking message
-	command  *bot.Command // nil for a question
-	notText  bool         // a photo, sticker...: explain that only text works
+	threadID int // forum topic
+	replyTo  int // in groups, the asking message
+	// messageID is the asking message, for a reaction.
+	messageID int
+	command   *bot.Command // nil for a question
+	notText   bool         // a photo, sticker...: explain that only text works
 }
 
 // handle runs on its own goroutine, one per update.
@@ -49,6 +51,8 @@ func (b *Bot) handle(ctx context.Context, upd *models.Update) {
 		b.handleMessage(ctx, upd.Message)
 	case upd.InlineQuery != nil:
 		b.handleInline(ctx, upd.InlineQuery)
+	case upd.CallbackQuery != nil:
+		b.handleCallback(ctx, upd.CallbackQuery)
 	}
 }
 
@@ -131,8 +135,15 @@ func (b *Bot) route(m *models.Message) (incoming, bool) {
 		return incoming{}, false
 	}
 	in := incoming{
-		chatID: m.Chat.ID,
-		req:    bot.Request{Platform: bot.PlatformTelegram, UserID: senderID(m), ChatID: strconv.FormatInt(m.Chat.ID, 10)},
+		chatID: m.Chat.ID, messageID: m.ID,
+		req: bot.Request{Platform: bot.PlatformTelegram, UserID: senderID(m), ChatID: strconv.FormatInt(m.Chat.ID, 10), Group: !private},
+	}
+	if m.From != nil {
+		in.req.Locale = m.From.LanguageCode
+	}
+	if b.repliesToBot(m) {
+		// A reply to one of our answers continues its conversation.
+		in.req.ReplyTo = strconv.Itoa(m.ReplyToMessage.ID)
 	}
 	if m.IsTopicMessage {
 		in.threadID = m.MessageThreadID
@@ -172,6 +183,7 @@ func (b *Bot) route(m *models.Message) (incoming, bool) {
 
 var knownCommands = map[string]bool{
 	"start": true, "help": true, "ask": true, "sources": true, "figures": true, "about": true, "reindex": true,
+	"subscribe": true, "unsubscribe": true, "subscriptions": true, "sublimit": true,
 }
 
 func senderID(m *models.Message) string {
@@ -226,7 +238,8 @@ func isWordByte(c byte) bool {
 func (b *Bot) respond(ctx context.Context, in incoming) bot.Reply {
 	switch {
 	case in.notText:
-		return bot.Reply{Kind: bot.KindInvalid, RequestID: bot.NewRequestID(), Message: bot.MsgNotText}
+		l := bot.LangFromLocale(in.req.Locale)
+		return bot.Reply{Kind: bot.KindInvalid, RequestID: bot.NewRequestID(), Lang: l, Message: bot.T(l).NotText}
 	case in.command != nil:
 		return b.core.Command(ctx, in.req, in.command.Name, in.command.Arg)
 	default:
@@ -268,60 +281,100 @@ var noPreview = &models.LinkPreviewOptions{IsDisabled: tgbot.True()}
 // the first part replaces it. Every part is retried on 429 and 5xx; if one
 // is lost anyway, the rest is not sent and the loss is logged.
 func (b *Bot) deliver(ctx context.Context, in incoming, reply bot.Reply, status *statusMessage) {
+	if reply.Kind == bot.KindRateLimited && reply.Repeat && in.req.Group && in.messageID != 0 {
+		// The notice was posted for this user already: acknowledge
+		// quietly instead of filling the group with notices.
+		b.react(ctx, in)
+		return
+	}
 	parts := renderReply(reply)
+	kb := keyboardFor(reply)
 	unlock := b.lockChat(in.chatID)
 	defer unlock()
 	for i, text := range parts {
+		var markup models.ReplyMarkup
+		if i == len(parts)-1 && kb != nil {
+			markup = kb
+		}
 		if i == 0 && status != nil && status.id != 0 {
 			err := b.call(ctx, "editMessageText", func(ctx context.Context) error {
 				_, err := b.tg.EditMessageText(ctx, &tgbot.EditMessageTextParams{
 					ChatID: in.chatID, MessageID: status.id, Text: text, ParseMode: models.ParseModeHTML, LinkPreviewOptions: noPreview,
+					ReplyMarkup: markup,
 				})
 				return err
 			})
 			if err == nil {
+				b.core.Link(bot.PlatformTelegram, in.req.ChatID, strconv.Itoa(status.id), reply.RequestID)
 				continue
 			}
 			b.log.Warn("could not put the answer in place of the status message: sending it", "request_id", reply.RequestID, "chat_id", in.chatID, "err", err)
 		}
 		params := &tgbot.SendMessageParams{
 			ChatID: in.chatID, MessageThreadID: in.threadID, Text: text,
-			ParseMode: models.ParseModeHTML, LinkPreviewOptions: noPreview,
+			ParseMode: models.ParseModeHTML, LinkPreviewOptions: noPreview, ReplyMarkup: markup,
 		}
 		if i == 0 && in.replyTo != 0 {
 			params.ReplyParameters = &models.ReplyParameters{MessageID: in.replyTo, AllowSendingWithoutReply: true}
 		}
-		if err := b.send(ctx, params); err != nil {
+		id, err := b.send(ctx, params)
+		if err != nil {
 			b.log.Error("reply lost", "request_id", reply.RequestID, "chat_id", in.chatID, "part", i+1, "parts", len(parts), "err", err)
 			return
 		}
+		b.core.Link(bot.PlatformTelegram, in.req.ChatID, strconv.Itoa(id), reply.RequestID)
 	}
 	b.log.Debug("replied", "request_id", reply.RequestID, "chat_id", in.chatID, "parts", len(parts))
+}
+
+// react marks the asking message with 👀, for a rate-limited message whose
+// notice the user already got. A lost reaction is only logged.
+func (b *Bot) react(ctx context.Context, in incoming) {
+	ctx, cancel := context.WithTimeout(ctx, statusTimeout)
+	defer cancel()
+	_, err := b.tg.SetMessageReaction(ctx, &tgbot.SetMessageReactionParams{
+		ChatID: in.chatID, MessageID: in.messageID,
+		Reaction: []models.ReactionType{{Type: models.ReactionTypeTypeEmoji, ReactionTypeEmoji: &models.ReactionTypeEmoji{Type: models.ReactionTypeTypeEmoji, Emoji: "👀"}}},
+	})
+	if err != nil {
+		b.log.Debug("reaction failed", "chat_id", in.chatID, "err", b.redactErr(err))
+	}
 }
 
 // send sends one message with retries, following a group's migration to a
 // supergroup, and falls back to plain text if Telegram refuses the HTML
 // (which it should never do: the fallback keeps the user from losing the
 // answer if it ever does).
-func (b *Bot) send(ctx context.Context, params *tgbot.SendMessageParams) error {
+func (b *Bot) send(ctx context.Context, params *tgbot.SendMessageParams) (int, error) {
+	var sent *models.Message
 	err := b.call(ctx, "sendMessage", func(ctx context.Context) error {
-		_, err := b.tg.SendMessage(ctx, params)
+		var err error
+		sent, err = b.tg.SendMessage(ctx, params)
 		if me, ok := errors.AsType[*tgbot.MigrateError](err); ok {
 			params.ChatID = int64(me.MigrateToChatID)
-			_, err = b.tg.SendMessage(ctx, params)
+			sent, err = b.tg.SendMessage(ctx, params)
 		}
 		return err
 	})
 	if err == nil || !errors.Is(err, tgbot.ErrorBadRequest) || !strings.Contains(err.Error(), "can't parse entities") {
-		return err
+		return messageID(sent), err
 	}
 	b.log.Error("Telegram refused the HTML of a reply: sending it as plain text", "err", err)
 	plain := *params
 	plain.ParseMode, plain.Text = "", htmlToText(params.Text)
-	return b.call(ctx, "sendMessage", func(ctx context.Context) error {
-		_, err := b.tg.SendMessage(ctx, &plain)
+	err = b.call(ctx, "sendMessage", func(ctx context.Context) error {
+		var err error
+		sent, err = b.tg.SendMessage(ctx, &plain)
 		return err
 	})
+	return messageID(sent), err
+}
+
+func messageID(m *models.Message) int {
+	if m == nil {
+		return 0
+	}
+	return m.ID
 }
 
 func (b *Bot) handleInline(ctx context.Context, q *models.InlineQuery) {

@@ -51,17 +51,17 @@ func renderReply(r bot.Reply) []string {
 	if msgs := pack(replyBlocks(r)); len(msgs) > 0 {
 		return msgs
 	}
-	return []string{esc(bot.MsgApology)} // never leave a question unanswered
+	return []string{esc(bot.T(r.Lang).Apology)} // never leave a question unanswered
 }
 
 func replyBlocks(r bot.Reply) []string {
 	switch r.Kind {
 	case bot.KindAnswer:
-		return answerBlocks(r.Answer, true)
+		return answerBlocks(r, false)
 	case bot.KindFigures:
-		return figuresBlocks(r.Answer)
+		return figuresBlocks(r.Lang, r.Answer)
 	case bot.KindSources:
-		return sourcesBlocks(r.Sources)
+		return sourcesBlocks(r.Lang, r.Sources)
 	default: // about, info, rate limited, invalid, refused, error
 		return textBlocks(r.Message)
 	}
@@ -146,88 +146,148 @@ func lineBlocks(lines []string) []string {
 	return blocks
 }
 
-// answerBlocks renders an answer like bot.PlainBlocks: the text with its
-// citation markers, the figures, the numbered sources with the quoted
-// passages, then the related passages (the nearest passages, for an
-// abstention). quotes=false leaves the quotes and related passages out.
-func answerBlocks(a knowledge.Answer, quotes bool) []string {
-	blocks := textBlocks(a.Text)
+// Phone layout: the answer first, then at most bot.MaxFigures figures, then
+// the sources as linked titles with publisher and date, each with a short
+// quote in an expandable blockquote when the passage says more than the
+// answer quotes. Related passages and full quotes are behind the "More
+// sources" button (moreBlocks). A reply that follows up on an earlier one
+// starts with how it was understood.
+
+const (
+	shortQuote  = 160 // the quote under a source in an answer
+	fullQuote   = 1200
+	maxNearest  = 3 // nearest passages named under an abstention
+	minNewQuote = 24
+)
+
+// answerBlocks renders an answer. full adds the related passages and
+// longer quotes (inline cards, which have no buttons).
+func answerBlocks(r bot.Reply, full bool) []string {
+	a := r.Answer
+	t := bot.T(r.Lang)
+	var blocks []string
+	if r.Understood != "" {
+		blocks = append(blocks, fit(t.UnderstoodAs+t.Colon+r.Understood, func(s string) string { return "<i>" + esc(s) + "</i>" })...)
+	}
+	blocks = append(blocks, textBlocks(a.Text)...)
 	if len(a.Figures) > 0 {
-		blocks = append(blocks, fit(bot.FiguresLine(a.Figures), func(s string) string { return "<b>Figures:</b> " + esc(s) })...)
+		head := "<b>" + esc(t.Figures+strings.TrimSpace(t.Colon)) + "</b> "
+		blocks = append(blocks, fit(bot.FiguresLineLang(r.Lang, a.Figures), func(s string) string { return head + esc(s) })...)
 	}
 	if note := bot.GeneratedNote(a); note != "" {
 		blocks = append(blocks, fit(note, func(s string) string { return "<i>" + esc(s) + "</i>" })...)
 	}
-	blocks = append(blocks, citationBlocks(a.Citations, quotes)...)
-	if !quotes || len(a.Related) == 0 {
-		return blocks
+	quote := shortQuote
+	if full {
+		quote = quoteExcerpt
 	}
-	header := "Related:"
+	blocks = append(blocks, citationBlocks(r.Lang, a, quote)...)
+	if a.Abstained && len(a.Related) > 0 {
+		var lines []string
+		for i, rel := range a.Related {
+			if i == maxNearest && !full {
+				break
+			}
+			line := strconv.Itoa(i+1) + ". " + sourceHTML(r.Lang, rel.Title, rel.URL, rel.Publisher, rel.Date, rel.Paragraph, nil)
+			if full {
+				if q := bot.Excerpt(rel.Text, relatedExcerpt); q != "" {
+					line += "\n<blockquote expandable>" + esc(q) + "</blockquote>"
+				}
+			}
+			lines = append(lines, line)
+		}
+		lines[0] = "<b>" + esc(t.Nearest) + "</b>\n" + lines[0]
+		blocks = append(blocks, lineBlocks(lines)...)
+	}
+	return blocks
+}
+
+// citationBlocks renders the numbered sources, "[1] Title — publisher,
+// date", the title linked, each with a quote of at most quote runes from
+// its passage.
+func citationBlocks(l bot.Lang, a knowledge.Answer, quote int) []string {
+	var blocks []string
+	for i, c := range a.Citations {
+		blk := esc(knowledge.Marker(c.N)) + " " + sourceHTML(l, c.Title, c.URL, c.Publisher, c.Date, c.Paragraph, c.Note)
+		if q := quoteBeyond(c.Quote, a, quote); quote > 0 && q != "" {
+			blk += "\n<blockquote expandable>" + esc(q) + "</blockquote>"
+		}
+		if i == 0 {
+			blk = "<b>" + esc(bot.T(l).Sources) + "</b>\n" + blk
+		}
+		blocks = append(blocks, bounded(blk)...)
+	}
+	return blocks
+}
+
+// quoteBeyond shortens a cited passage to what the answer does not already
+// quote, or "" when that is next to nothing: the answer is the quote.
+func quoteBeyond(passage string, a knowledge.Answer, n int) string {
+	rest := passage
+	for _, s := range a.Sentences {
+		if s.Text != "" {
+			rest = strings.Replace(rest, s.Text, " ", 1)
+		}
+	}
+	rest = strings.Join(strings.Fields(rest), " ")
+	if len([]rune(rest)) < minNewQuote {
+		return ""
+	}
+	if rest != strings.Join(strings.Fields(passage), " ") {
+		rest = "… " + rest
+	}
+	return bot.Excerpt(rest, n)
+}
+
+// moreBlocks renders what the "More sources" button shows: every cited
+// passage in full, then the related (or nearest) passages.
+func moreBlocks(t bot.Turn) []string {
+	l := t.Lang
+	tx := bot.T(l)
+	a := t.Answer
+	blocks := fit(tx.SourcesFor+" "+t.Question, func(s string) string { return "<b>" + esc(s) + "</b>" })
+	for _, c := range a.Citations {
+		blk := esc(knowledge.Marker(c.N)) + " " + sourceHTML(l, c.Title, c.URL, c.Publisher, c.Date, c.Paragraph, c.Note)
+		if q := bot.Excerpt(c.Quote, fullQuote); q != "" {
+			blk += "\n<blockquote expandable>" + esc(q) + "</blockquote>"
+		}
+		blocks = append(blocks, bounded(blk)...)
+	}
+	header := tx.Related
 	if a.Abstained {
-		header = "Nearest passages:"
+		header = tx.Nearest
 	}
 	for i, r := range a.Related {
-		blk := strconv.Itoa(i+1) + ". " + sourceHTML(r.Title, r.URL, r.Publisher, r.Date, r.Paragraph)
-		if t := bot.Excerpt(r.Text, relatedExcerpt); t != "" {
-			blk += "\n<blockquote>" + esc(t) + "</blockquote>"
+		blk := strconv.Itoa(i+1) + ". " + sourceHTML(l, r.Title, r.URL, r.Publisher, r.Date, r.Paragraph, nil)
+		if q := bot.Excerpt(r.Text, fullQuote); q != "" {
+			blk += "\n<blockquote expandable>" + esc(q) + "</blockquote>"
 		}
 		if i == 0 {
-			blk = "<b>" + header + "</b>\n" + blk
+			blk = "<b>" + esc(header) + "</b>\n" + blk
 		}
 		blocks = append(blocks, bounded(blk)...)
+	}
+	if len(blocks) == 1 {
+		blocks = append(blocks, esc(tx.Expired))
 	}
 	return blocks
 }
 
-// citationBlocks renders the numbered source list: "[1] "Title", Publisher,
-// date, paragraph N", the title linked to the source's url if it has one,
-// and the cited passage in an expandable quote.
-func citationBlocks(cs []knowledge.Citation, quotes bool) []string {
-	var blocks []string
-	for i, c := range cs {
-		blk := citationHTML(c, quotes)
-		if i == 0 {
-			blk = "<b>Sources</b>\n" + blk
-		}
-		blocks = append(blocks, bounded(blk)...)
+// sourceHTML renders where a passage comes from: the title (for a market
+// note, its page's title) linked to the source, then "— publisher, date"
+// or "— note on publisher, date, citing producer".
+func sourceHTML(l bot.Lang, title, rawURL, publisher, date string, paragraph int, note *knowledge.NoteInfo) string {
+	s := esc(bot.Excerpt(bot.CiteTitle(title, note), titleExcerpt))
+	if s == "" {
+		s = "(untitled)"
 	}
-	return blocks
-}
-
-func citationHTML(c knowledge.Citation, quote bool) string {
-	s := esc(knowledge.Marker(c.N)) + " " + sourceHTML(c.Title, c.URL, c.Publisher, c.Date, c.Paragraph)
-	if q := bot.Excerpt(c.Quote, quoteExcerpt); quote && q != "" {
-		s += "\n<blockquote expandable>" + esc(q) + "</blockquote>"
-	}
-	return s
-}
-
-// sourceHTML renders where a passage comes from, as knowledge.Citation's
-// Source does, with the title linked instead of the url spelled out.
-func sourceHTML(title, rawURL, publisher, date string, paragraph int) string {
-	s := esc(quoteTitle(bot.Excerpt(title, titleExcerpt)))
 	if u := safeURL(rawURL); u != "" {
 		s = `<a href="` + esc(u) + `">` + s + `</a>`
 	}
-	for _, part := range []string{bot.Excerpt(publisher, publisherExcerpt), bot.Excerpt(date, 40)} {
-		if part != "" {
-			s += ", " + esc(part)
-		}
-	}
-	if paragraph > 0 {
-		s += ", paragraph " + strconv.Itoa(paragraph)
+	if meta := bot.CiteMeta(l, bot.Excerpt(publisher, publisherExcerpt), bot.Excerpt(date, 40), paragraph, note); meta != "" {
+		s += " — " + esc(meta)
 	}
 	return s
-}
-
-func quoteTitle(t string) string {
-	switch {
-	case t == "":
-		return `"(untitled)"`
-	case strings.ContainsAny(t, "\"\\"):
-		return strconv.Quote(t)
-	}
-	return `"` + t + `"`
 }
 
 // safeURL returns u if it is a plain http(s) link, else "" (shown without
@@ -245,48 +305,39 @@ func safeURL(raw string) string {
 
 // figuresBlocks renders /figures: one line per figure with its citation
 // marker, then the sources.
-func figuresBlocks(a knowledge.Answer) []string {
-	head := "<b>Key figures</b>"
-	if t := bot.Excerpt(a.Question, 100); t != "" {
-		head += " — " + esc(t)
+func figuresBlocks(l bot.Lang, a knowledge.Answer) []string {
+	t := bot.T(l)
+	head := "<b>" + esc(t.KeyFigures) + "</b>"
+	if q := bot.Excerpt(a.Question, 100); q != "" {
+		head += " — " + esc(q)
 	}
 	blocks := []string{head}
 	blocks = append(blocks, textBlocks(a.Text)...)
-	lines := make([]string, len(a.Figures))
-	for i, f := range a.Figures {
-		lines[i] = "• " + esc(f.Label+" "+knowledge.Marker(f.Citation))
+	n := min(len(a.Figures), bot.MaxFigures*2)
+	lines := make([]string, 0, n+1)
+	for _, f := range a.Figures[:n] {
+		lines = append(lines, "• "+esc(f.Label+" "+knowledge.Marker(f.Citation)))
+	}
+	if more := len(a.Figures) - n; more > 0 {
+		lines = append(lines, esc(fmt.Sprintf("+%d %s", more, t.MoreFigures)))
 	}
 	blocks = append(blocks, lineBlocks(lines)...)
-	return append(blocks, citationBlocks(a.Citations, true)...)
+	return append(blocks, citationBlocks(l, knowledge.Answer{Citations: a.Citations}, 0)...)
 }
 
-// sourcesBlocks renders /sources like bot.SourcesText, titles linked.
-func sourcesBlocks(srcs []knowledge.SourceStat) []string {
+// sourcesBlocks renders /sources: the corpus grouped by publisher, with
+// counts and date ranges.
+func sourcesBlocks(l bot.Lang, srcs []knowledge.SourceStat) []string {
 	if len(srcs) == 0 {
-		return []string{"No sources are loaded yet."}
+		return []string{esc(bot.T(l).NoSources)}
 	}
-	noun := "documents"
-	if len(srcs) == 1 {
-		noun = "document"
-	}
-	lines := []string{fmt.Sprintf("<b>Sources</b> (%d %s)", len(srcs), noun)}
-	for i, s := range srcs {
-		title := esc(bot.Excerpt(s.Title, titleExcerpt))
-		if title == "" {
-			title = "(untitled)"
+	lines := []string{"<b>" + esc(bot.T(l).Sources) + "</b>" + esc(bot.T(l).Colon+bot.SourcesHead(l, srcs))}
+	for _, g := range bot.GroupSources(srcs) {
+		name := esc(bot.Excerpt(g.Publisher, publisherExcerpt))
+		if u := safeURL(g.URL); u != "" && g.Notes == 0 {
+			name = `<a href="` + esc(u) + `">` + name + `</a>`
 		}
-		if u := safeURL(s.URL); u != "" {
-			title = `<a href="` + esc(u) + `">` + title + `</a>`
-		}
-		publisher := bot.Excerpt(s.Publisher, publisherExcerpt)
-		if publisher == "" {
-			publisher = "-"
-		}
-		line := fmt.Sprintf("%d. %s — %s", i+1, title, esc(publisher))
-		if s.Date != "" {
-			line += ", " + esc(bot.Excerpt(s.Date, 40))
-		}
-		lines = append(lines, line+fmt.Sprintf(", %d passages", s.Passages))
+		lines = append(lines, "• "+name+" — "+esc(bot.GroupLine(l, g)))
 	}
 	return lineBlocks(lines)
 }
@@ -309,18 +360,18 @@ func inlineResults(r bot.Reply) []models.InlineQueryResult {
 	a := r.Answer
 	switch {
 	case r.Kind == bot.KindAnswer && a.Abstained:
-		return []models.InlineQueryResult{article("n-"+id, "Not covered by the sources", bot.Excerpt(a.Text, 150),
-			oneMessage(answerBlocks(a, true), answerBlocks(a, false)))}
+		return []models.InlineQueryResult{article("n-"+id, bot.T(r.Lang).Abstained, bot.Excerpt(a.Text, 150),
+			oneMessage(answerBlocks(r, true), answerBlocks(r, false)))}
 	case r.Kind == bot.KindAnswer:
-		short := a
-		short.Text = bot.Excerpt(a.Text, 1000)
+		short := r
+		short.Answer.Text = bot.Excerpt(a.Text, 1000)
 		out := []models.InlineQueryResult{article("a-"+id, bot.Excerpt(a.Text, 80), citedBy(a.Citations),
-			oneMessage(answerBlocks(a, false), answerBlocks(short, false)))}
+			oneMessage(answerBlocks(r, false), answerBlocks(short, false)))}
 		for i, f := range a.Figures {
 			if i == maxInlineFigures {
 				break
 			}
-			out = append(out, figureCard(fmt.Sprintf("f%d-%s", i+1, id), f, a.Citations))
+			out = append(out, figureCard(r.Lang, fmt.Sprintf("f%d-%s", i+1, id), f, a))
 		}
 		return out
 	}
@@ -337,13 +388,16 @@ func inlineHint() []models.InlineQueryResult {
 		"Type a question, e.g. How many jobs has the mini series boom created?", oneMessage(textBlocks(bot.StartText)))}
 }
 
-func figureCard(id string, f knowledge.Figure, cs []knowledge.Citation) models.InlineQueryResult {
+func figureCard(l bot.Lang, id string, f knowledge.Figure, a knowledge.Answer) models.InlineQueryResult {
 	text := "<b>" + esc(f.Label) + "</b> " + esc(knowledge.Marker(f.Citation))
 	desc := ""
-	for _, c := range cs {
+	for _, c := range a.Citations {
 		if c.N == f.Citation {
-			text += "\n\n" + citationHTML(c, true)
-			desc = c.Source()
+			text += "\n\n" + esc(knowledge.Marker(c.N)) + " " + sourceHTML(l, c.Title, c.URL, c.Publisher, c.Date, c.Paragraph, c.Note)
+			if q := bot.Excerpt(c.Quote, quoteExcerpt); q != "" {
+				text += "\n<blockquote expandable>" + esc(q) + "</blockquote>"
+			}
+			desc = bot.CitationSource(l, c)
 			break
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -35,7 +36,11 @@ func TestRenderGolden(t *testing.T) {
 		{"figures", bot.Reply{Kind: bot.KindFigures, Answer: figures}},
 		{"sources", bot.Reply{Kind: bot.KindSources, Sources: sources}},
 		{"hostile", bot.Reply{Kind: bot.KindAnswer, Answer: knowledgetest.Echo(hostile)}},
-		{"help", bot.Reply{Kind: bot.KindInfo, Message: bot.HelpText}},
+		{"help", bot.Reply{Kind: bot.KindInfo, Message: bot.HelpText(bot.PlatformTelegram, bot.LangEN)}},
+		{"help_zh", bot.Reply{Kind: bot.KindInfo, Lang: bot.LangZH, Message: bot.HelpText(bot.PlatformTelegram, bot.LangZH)}},
+		{"answer_zh", bot.Reply{Kind: bot.KindAnswer, Lang: bot.LangZH, Answer: knowledgetest.Sample("短剧创造了多少就业岗位？")}},
+		{"follow_up", bot.Reply{Kind: bot.KindAnswer, Understood: "How many jobs in 2024?", Answer: knowledgetest.Sample("what about 2024?")}},
+		{"abstention_zh", bot.Reply{Kind: bot.KindAnswer, Lang: bot.LangZH, Answer: knowledgetest.Abstain("谁会赢得下一次选举？")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,6 +84,22 @@ func golden(t *testing.T, path, got string) {
 	}
 }
 
+// TestMoreSourcesGolden renders what the "More sources" button sends.
+func TestMoreSourcesGolden(t *testing.T) {
+	for name, turn := range map[string]bot.Turn{
+		"more":            {Question: "How many jobs has the mini series boom created?", Answer: knowledgetest.Sample("q")},
+		"more_abstention": {Question: "谁会赢得下一次选举？", Lang: bot.LangZH, Answer: knowledgetest.Abstain("q")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			msgs := pack(moreBlocks(turn))
+			for i, m := range msgs {
+				checkMessage(t, i, m)
+			}
+			golden(t, filepath.Join("testdata", name+".golden"), strings.Join(msgs, "\n\n===== next message =====\n\n")+"\n")
+		})
+	}
+}
+
 func TestRenderEscapesEverything(t *testing.T) {
 	a := knowledgetest.Echo(hostile)
 	a.Figures[0].Label = "<i>185</i>-fold"
@@ -86,6 +107,7 @@ func TestRenderEscapesEverything(t *testing.T) {
 	a.Citations[0].URL = `https://example.org/a?b=1&c="><script>`
 	a.Related[0].Title = "</blockquote><b>"
 	msgs := renderReply(bot.Reply{Kind: bot.KindAnswer, Answer: a})
+	msgs = append(msgs, pack(moreBlocks(bot.Turn{Question: hostile, Answer: a}))...) // related passages are behind "More sources"
 	var plain strings.Builder
 	for i, m := range msgs {
 		plain.WriteString(checkMessage(t, i, m))
@@ -116,7 +138,7 @@ func TestRenderSplitsLongReplies(t *testing.T) {
 		{"one huge paragraph of entities", bot.Reply{Kind: bot.KindInfo, Message: strings.Repeat("&<>\"'", 3000)}, nil},
 		{"CJK without spaces", bot.Reply{Kind: bot.KindInfo, Message: strings.Repeat("短剧市场规模扩大", 1500)}, nil},
 		{"emoji count double", bot.Reply{Kind: bot.KindInfo, Message: strings.Repeat("😀", 3000)}, nil},
-		{"many sources", bot.Reply{Kind: bot.KindSources, Sources: manySources(300)}, []string{"1. ", "300. "}},
+		{"many publishers", bot.Reply{Kind: bot.KindSources, Sources: manySources(300)}, []string{"Publisher & Co 0 —", "Publisher & Co 99 —"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -149,7 +171,7 @@ func manySources(n int) []knowledge.SourceStat {
 	out := make([]knowledge.SourceStat, n)
 	for i := range out {
 		out[i] = knowledge.SourceStat{Source: knowledge.Source{
-			Title: "Mini-series industry report number " + strings.Repeat("x", i%7), Publisher: "Publisher & Co", Date: "2025-01-01",
+			Title: "Mini-series industry report number " + strings.Repeat("x", i%7), Publisher: "Publisher & Co " + strconv.Itoa(i), Date: "2025-01-01",
 			URL: "https://example.org/reports/" + strings.Repeat("r", i%5),
 		}, Passages: i}
 	}
@@ -185,7 +207,7 @@ func TestInlineResults(t *testing.T) {
 					t.Fatalf("card %d: content %#v, want HTML text", i, a.InputMessageContent)
 				}
 				plain := checkMessage(t, i, content.MessageText)
-				if r.Kind == bot.KindAnswer && !r.Answer.Abstained && i == 0 && !strings.Contains(plain, "[1] \"") {
+				if r.Kind == bot.KindAnswer && !r.Answer.Abstained && i == 0 && !strings.Contains(plain, "[1] ") {
 					t.Errorf("answer card without its source list:\n%s", plain)
 				}
 			}

@@ -240,6 +240,7 @@ func New(ctx context.Context, cfg Config) (_ *Bot, err error) {
 	b.me = *me
 	b.log = b.log.With("bot", me.Username)
 	b.ready.Store(true)
+	cfg.Core.SetNotifier(bot.PlatformTelegram, b)
 
 	err = b.call(startCtx, "setMyCommands", func(ctx context.Context) error {
 		_, err := b.tg.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: menu})
@@ -252,13 +253,16 @@ func New(ctx context.Context, cfg Config) (_ *Bot, err error) {
 	return b, nil
 }
 
-var allowedUpdates = []string{models.AllowedUpdateMessage, models.AllowedUpdateInlineQuery}
+var allowedUpdates = []string{models.AllowedUpdateMessage, models.AllowedUpdateInlineQuery, models.AllowedUpdateCallbackQuery}
 
 // menu is the command menu clients show. /reindex is left out: admins only.
 var menu = []models.BotCommand{
 	{Command: "ask", Description: "Ask a question about the Chinese mini-series (短剧) market"},
 	{Command: "figures", Description: "Key figures, each with its source (optionally on a topic)"},
-	{Command: "sources", Description: "The documents I answer from"},
+	{Command: "sources", Description: "Who the sources are, by publisher"},
+	{Command: "subscribe", Description: "Get new passages on a topic here, e.g. /subscribe Hongguo"},
+	{Command: "unsubscribe", Description: "Stop the alerts on a topic"},
+	{Command: "subscriptions", Description: "This chat's subscriptions"},
 	{Command: "about", Description: "Corpus size, as-of date and version"},
 	{Command: "help", Description: "How to ask, and what I can do"},
 }

@@ -58,6 +58,8 @@ const (
 	RouteEditOriginal   Route = "edit_original"   // PATCH /webhooks/{app}/{token}/messages/@original
 	RouteDeleteOriginal Route = "delete_original" // DELETE the same
 	RouteFollowup       Route = "followup"        // POST /webhooks/{app}/{token}
+	RouteReaction       Route = "reaction"        // PUT /channels/{id}/messages/{id}/reactions/{emoji}/@me
+	RouteThread         Route = "thread_start"    // POST /channels/{id}/messages/{id}/threads
 	RouteUnknown        Route = "unknown"
 )
 
@@ -329,6 +331,8 @@ var (
 	reCallback  = regexp.MustCompile(`^/interactions/([^/]+)/([^/]+)/callback$`)
 	reOriginal  = regexp.MustCompile(`^/webhooks/([^/]+)/([^/]+)/messages/@original$`)
 	reFollowup  = regexp.MustCompile(`^/webhooks/([^/]+)/([^/]+)$`)
+	reReaction  = regexp.MustCompile(`^/channels/([^/]+)/messages/([^/]+)/reactions/([^/]+)/@me$`)
+	reThread    = regexp.MustCompile(`^/channels/([^/]+)/messages/([^/]+)/threads$`)
 	errNotFound = `{"message": "404: Not Found", "code": 0}`
 )
 
@@ -402,6 +406,23 @@ func (s *Server) route(c *Call, r *http.Request) (int, string) {
 		}
 		out, _ := json.Marshal(cmds)
 		return 200, string(out)
+	case reReaction.MatchString(c.Path) && c.Method == http.MethodPut:
+		c.Route = RouteReaction
+		c.ChannelID = reReaction.FindStringSubmatch(c.Path)[1]
+		return http.StatusNoContent, ""
+	case reThread.MatchString(c.Path) && c.Method == http.MethodPost:
+		c.Route = RouteThread
+		m := reThread.FindStringSubmatch(c.Path)
+		c.ChannelID = m[1]
+		var body struct {
+			Name string `json:"name"`
+		}
+		if json.Unmarshal(c.Body, &body) != nil || body.Name == "" || len([]rune(body.Name)) > 100 {
+			return 400, `{"message": "Invalid Form Body", "code": 50035}`
+		}
+		// A thread started on a message has the message's id.
+		out, _ := json.Marshal(map[string]any{"id": m[2], "type": 11, "parent_id": m[1], "name": body.Name})
+		return 201, string(out)
 	case reMessages.MatchString(c.Path) && c.Method == http.MethodPost:
 		c.Route = RouteMessage
 		c.ChannelID = reMessages.FindStringSubmatch(c.Path)[1]
@@ -602,6 +623,34 @@ func (s *Server) SendMessage(t testing.TB, from From, content string, mentionBot
 		"id": id, "channel_id": from.ChannelID, "type": 0, "content": content,
 		"timestamp": time.Now().UTC().Format(time.RFC3339), "mentions": mentions,
 		"author": user(from), "mention_everyone": false, "tts": false, "pinned": false,
+	}
+	if from.GuildID != "" {
+		d["guild_id"] = from.GuildID
+	}
+	s.Dispatch(t, "MESSAGE_CREATE", d)
+	return id
+}
+
+// SendReply dispatches MESSAGE_CREATE for a reply (type 19) to the bot's
+// message replyTo, with the reply ping (the bot in mentions) or without,
+// and returns the message id. Discord includes the replied message.
+func (s *Server) SendReply(t testing.TB, from From, content, replyTo string, ping bool) string {
+	t.Helper()
+	id := s.newID()
+	mentions := []any{}
+	if ping {
+		mentions = append(mentions, map[string]any{"id": BotUserID, "username": BotName, "bot": true})
+	}
+	d := map[string]any{
+		"id": id, "channel_id": from.ChannelID, "type": 19, "content": content,
+		"timestamp": time.Now().UTC().Format(time.RFC3339), "mentions": mentions,
+		"author": user(from), "mention_everyone": false, "tts": false, "pinned": false,
+		"message_reference": map[string]any{"message_id": replyTo, "channel_id": from.ChannelID, "guild_id": from.GuildID},
+		"referenced_message": map[string]any{
+			"id": replyTo, "channel_id": from.ChannelID, "type": 0, "content": "",
+			"author":    map[string]any{"id": BotUserID, "username": BotName, "bot": true},
+			"timestamp": time.Now().UTC().Format(time.RFC3339), "mentions": []any{},
+		},
 	}
 	if from.GuildID != "" {
 		d["guild_id"] = from.GuildID

@@ -78,6 +78,9 @@ type Server struct {
 	calls      []Call
 	sent       []SentMessage
 	answers    []InlineAnswer
+	callbacks  map[string]bool // callback query id -> answered
+	cbAnswers  []CallbackAnswer
+	reactions  []Reaction
 	queries    map[string]bool // inline query id -> answered
 	nextQuery  int
 	faults     map[string][]Fault
@@ -114,6 +117,22 @@ type SentMessage struct {
 	ParseMode           string
 	ReplyTo             int // the message it replies to, if any
 	LinkPreviewDisabled bool
+	// Keyboard is the inline keyboard sent with the message, if any.
+	Keyboard *InlineKeyboardMarkup
+}
+
+// CallbackAnswer is an answerCallbackQuery call the fake accepted.
+type CallbackAnswer struct {
+	QueryID   string
+	Text      string
+	ShowAlert bool
+}
+
+// Reaction is a setMessageReaction call the fake accepted.
+type Reaction struct {
+	ChatID    int64
+	MessageID int
+	Emoji     []string
 }
 
 // InlineAnswer is an answerInlineQuery call the fake accepted.
@@ -206,7 +225,7 @@ func newServer(opts Options) *Server {
 	return &Server{
 		Token: opts.Token, Bot: opts.Bot, waitTimeout: opts.WaitTimeout,
 		closed: make(chan struct{}), changed: make(chan struct{}),
-		queries: map[string]bool{}, faults: map[string][]Fault{},
+		queries: map[string]bool{}, faults: map[string][]Fault{}, callbacks: map[string]bool{},
 		chats: map[int64]Chat{}, lastMsgID: map[int64]int{}, messages: map[msgKey]Message{},
 	}
 }
@@ -360,6 +379,59 @@ func (s *Server) PushInlineQuery(u User, query string) string {
 	s.mu.Unlock()
 	s.PushUpdate(Update{InlineQuery: &InlineQuery{ID: id, From: u, Query: query, ChatType: "sender"}})
 	return id
+}
+
+// PushCallbackQuery queues a press by u of the button with data on a
+// message the bot sent, and returns the query id.
+func (s *Server) PushCallbackQuery(u User, sent SentMessage, data string) string {
+	s.mu.Lock()
+	s.nextQuery++
+	id := "cb-" + strconv.Itoa(s.nextQuery)
+	s.callbacks[id] = false
+	m, ok := s.messages[msgKey{sent.ChatID, sent.MessageID}]
+	s.mu.Unlock()
+	if !ok {
+		m = Message{MessageID: sent.MessageID, From: &s.Bot, Chat: Chat{ID: sent.ChatID}, Text: sent.Plain}
+	}
+	s.PushUpdate(Update{CallbackQuery: &CallbackQuery{ID: id, From: u, Message: &m, ChatInstance: strconv.FormatInt(sent.ChatID, 10), Data: data}})
+	return id
+}
+
+// CallbackAnswers returns the accepted answerCallbackQuery calls.
+func (s *Server) CallbackAnswers() []CallbackAnswer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.cbAnswers)
+}
+
+// WaitCallbackAnswer waits for the answer to a callback query.
+func (s *Server) WaitCallbackAnswer(t testing.TB, id string) CallbackAnswer {
+	t.Helper()
+	var got CallbackAnswer
+	s.WaitFor(t, "answer to callback query "+id, func() bool {
+		for _, a := range s.CallbackAnswers() {
+			if a.QueryID == id {
+				got = a
+				return true
+			}
+		}
+		return false
+	})
+	return got
+}
+
+// Reactions returns the accepted setMessageReaction calls.
+func (s *Server) Reactions() []Reaction {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.reactions)
+}
+
+// Keyboard returns the current inline keyboard of a message the bot sent.
+func (s *Server) Keyboard(chatID int64, messageID int) *InlineKeyboardMarkup {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.messages[msgKey{chatID, messageID}].ReplyMarkup
 }
 
 // PushUpdate assigns the next update id and queues the update, or POSTs it
@@ -743,6 +815,12 @@ func (s *Server) dispatch(r *http.Request, method string, p map[string]string) (
 		return true, nil
 	case "answerinlinequery":
 		return s.answerInlineQuery(p)
+	case "answercallbackquery":
+		return s.answerCallbackQuery(p)
+	case "editmessagereplymarkup":
+		return s.editMessageReplyMarkup(p)
+	case "setmessagereaction":
+		return s.setMessageReaction(p)
 	case "setmycommands":
 		return s.setMyCommands(p)
 	case "getmycommands":
@@ -888,6 +966,10 @@ func (s *Server) sendMessage(p map[string]string) (any, *apiError) {
 		rp.MessageID, _ = strconv.Atoi(raw)
 	}
 	thread, _ := strconv.Atoi(p["message_thread_id"])
+	kb, aerr := keyboard(p["reply_markup"])
+	if aerr != nil {
+		return nil, aerr
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -902,15 +984,109 @@ func (s *Server) sendMessage(p map[string]string) (any, *apiError) {
 	s.lastMsgID[chat.ID]++
 	m := Message{
 		MessageID: s.lastMsgID[chat.ID], MessageThreadID: thread, From: &s.Bot, Chat: chat,
-		Date: time.Now().Unix(), Text: plain, ReplyToMessage: replyTo,
+		Date: time.Now().Unix(), Text: plain, ReplyToMessage: replyTo, ReplyMarkup: kb,
 	}
 	s.messages[msgKey{chat.ID, m.MessageID}] = m
 	s.sent = append(s.sent, SentMessage{
 		MessageID: m.MessageID, ChatID: chat.ID, ThreadID: thread, Text: p["text"], Plain: plain,
-		ParseMode: p["parse_mode"], ReplyTo: rp.MessageID, LinkPreviewDisabled: lpo.IsDisabled,
+		ParseMode: p["parse_mode"], ReplyTo: rp.MessageID, LinkPreviewDisabled: lpo.IsDisabled, Keyboard: kb,
 	})
 	return m, nil
 }
+
+// keyboard parses and checks an inline keyboard as Telegram does: 1-64
+// bytes of callback data, a text on every button.
+func keyboard(raw string) (*InlineKeyboardMarkup, *apiError) {
+	if raw == "" {
+		return nil, nil
+	}
+	var kb InlineKeyboardMarkup
+	if err := json.Unmarshal([]byte(raw), &kb); err != nil {
+		return nil, badRequest("can't parse reply keyboard markup JSON object")
+	}
+	for _, row := range kb.InlineKeyboard {
+		for _, b := range row {
+			if b.Text == "" {
+				return nil, badRequest("text buttons are unallowed in the inline keyboard")
+			}
+			if b.URL == "" && (len(b.CallbackData) < 1 || len(b.CallbackData) > 64) {
+				return nil, badRequest("BUTTON_DATA_INVALID")
+			}
+		}
+	}
+	return &kb, nil
+}
+
+func (s *Server) answerCallbackQuery(p map[string]string) (any, *apiError) {
+	id := p["callback_query_id"]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	answered, known := s.callbacks[id]
+	if !known || answered {
+		return nil, badRequest("query is too old and response timeout expired or query ID is invalid")
+	}
+	if len([]rune(p["text"])) > 200 {
+		return nil, badRequest("MESSAGE_TOO_LONG")
+	}
+	s.callbacks[id] = true
+	s.cbAnswers = append(s.cbAnswers, CallbackAnswer{QueryID: id, Text: p["text"], ShowAlert: p["show_alert"] == "true"})
+	return true, nil
+}
+
+func (s *Server) editMessageReplyMarkup(p map[string]string) (any, *apiError) {
+	chat, aerr := s.chat(p["chat_id"])
+	if aerr != nil {
+		return nil, aerr
+	}
+	kb, aerr := keyboard(p["reply_markup"])
+	if aerr != nil {
+		return nil, aerr
+	}
+	id, _ := strconv.Atoi(p["message_id"])
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.messages[msgKey{chat.ID, id}]
+	if !ok || m.From == nil || m.From.ID != s.Bot.ID {
+		return nil, badRequest("message to edit not found")
+	}
+	m.ReplyMarkup = kb
+	s.messages[msgKey{chat.ID, id}] = m
+	return m, nil
+}
+
+func (s *Server) setMessageReaction(p map[string]string) (any, *apiError) {
+	chat, aerr := s.chat(p["chat_id"])
+	if aerr != nil {
+		return nil, aerr
+	}
+	id, _ := strconv.Atoi(p["message_id"])
+	var rs []struct {
+		Type  string `json:"type"`
+		Emoji string `json:"emoji"`
+	}
+	if raw := p["reaction"]; raw != "" {
+		if err := json.Unmarshal([]byte(raw), &rs); err != nil {
+			return nil, badRequest("can't parse reaction types JSON object")
+		}
+	}
+	r := Reaction{ChatID: chat.ID, MessageID: id}
+	for _, x := range rs {
+		if x.Type != "emoji" || !allowedReactions[x.Emoji] {
+			return nil, badRequest("REACTION_INVALID")
+		}
+		r.Emoji = append(r.Emoji, x.Emoji)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.messages[msgKey{chat.ID, id}]; !ok {
+		return nil, badRequest("message to react not found")
+	}
+	s.reactions = append(s.reactions, r)
+	return true, nil
+}
+
+// allowedReactions is part of the emoji Telegram accepts as reactions.
+var allowedReactions = map[string]bool{"👍": true, "👎": true, "👀": true, "🤔": true, "🙏": true, "👌": true, "✍": true, "🫡": true}
 
 func (s *Server) editMessageText(p map[string]string) (any, *apiError) {
 	chat, aerr := s.chat(p["chat_id"])

@@ -72,6 +72,8 @@ type Message struct {
 	Sticker         *Sticker        `json:"sticker,omitempty"`
 	Caption         string          `json:"caption,omitempty"`
 	NewChatMembers  []User          `json:"new_chat_members,omitempty"`
+	// ReplyMarkup is the inline keyboard of a bot's message.
+	ReplyMarkup *InlineKeyboardMarkup `json:"reply_markup,omitempty"`
 }
 
 // InlineQuery is a query typed after the bot's name in any chat.
@@ -83,12 +85,34 @@ type InlineQuery struct {
 	ChatType string `json:"chat_type,omitempty"`
 }
 
+// CallbackQuery is a press of an inline keyboard button.
+type CallbackQuery struct {
+	ID           string   `json:"id"`
+	From         User     `json:"from"`
+	Message      *Message `json:"message,omitempty"`
+	ChatInstance string   `json:"chat_instance"`
+	Data         string   `json:"data,omitempty"`
+}
+
+// InlineKeyboardButton is one button of an inline keyboard.
+type InlineKeyboardButton struct {
+	Text         string `json:"text"`
+	CallbackData string `json:"callback_data,omitempty"`
+	URL          string `json:"url,omitempty"`
+}
+
+// InlineKeyboardMarkup is a message's inline keyboard.
+type InlineKeyboardMarkup struct {
+	InlineKeyboard [][]InlineKeyboardButton `json:"inline_keyboard"`
+}
+
 // Update is one incoming update.
 type Update struct {
-	UpdateID      int64        `json:"update_id"`
-	Message       *Message     `json:"message,omitempty"`
-	EditedMessage *Message     `json:"edited_message,omitempty"`
-	InlineQuery   *InlineQuery `json:"inline_query,omitempty"`
+	UpdateID      int64          `json:"update_id"`
+	Message       *Message       `json:"message,omitempty"`
+	EditedMessage *Message       `json:"edited_message,omitempty"`
+	InlineQuery   *InlineQuery   `json:"inline_query,omitempty"`
+	CallbackQuery *CallbackQuery `json:"callback_query,omitempty"`
 }
 
 func (u Update) kind() string {
@@ -99,6 +123,8 @@ func (u Update) kind() string {
 		return "edited_message"
 	case u.InlineQuery != nil:
 		return "inline_query"
+	case u.CallbackQuery != nil:
+		return "callback_query"
 	}
 	return ""
 }
