@@ -2,7 +2,6 @@ package bot
 
 import (
 	"container/list"
-	"strings"
 	"sync"
 	"time"
 
@@ -183,13 +182,9 @@ func (c *Core) Turn(requestID string) (Turn, bool) {
 
 // whoSaid answers "who said that?" from the previous answer's citations.
 func (c *Core) whoSaid(prev *turn, q string, lang Lang) knowledge.Answer {
-	a := knowledge.Answer{Question: q, Citations: prev.answer.Citations}
-	lines := []string{T(lang).WhoSaid}
-	for _, ct := range a.Citations {
-		lines = append(lines, CitationSource(lang, ct))
-	}
-	a.Text = strings.Join(lines, "\n")
-	return a
+	// The sources list under the answer names them; the text introduces
+	// the list, and the figures stay with the answer they came from.
+	return knowledge.Answer{Question: q, Text: T(lang).WhoSaid, Citations: prev.answer.Citations}
 }
 
 // notices remembers, per user, until when a rate-limit notice given holds,

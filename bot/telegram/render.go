@@ -171,7 +171,7 @@ func answerBlocks(r bot.Reply, full bool) []string {
 	}
 	blocks = append(blocks, textBlocks(a.Text)...)
 	if len(a.Figures) > 0 {
-		head := "<b>" + esc(t.Figures+strings.TrimSpace(t.Colon)) + "</b> "
+		head := "<b>" + esc(t.Figures+strings.TrimSpace(t.Colon)) + "</b>" + strings.TrimLeft(t.Colon, ":：")
 		blocks = append(blocks, fit(bot.FiguresLineLang(r.Lang, a.Figures), func(s string) string { return head + esc(s) })...)
 	}
 	if note := bot.GeneratedNote(a); note != "" {
@@ -209,7 +209,9 @@ func citationBlocks(l bot.Lang, a knowledge.Answer, quote int) []string {
 	var blocks []string
 	for i, c := range a.Citations {
 		blk := esc(knowledge.Marker(c.N)) + " " + sourceHTML(l, c.Title, c.URL, c.Publisher, c.Date, c.Paragraph, c.Note)
-		if q := quoteBeyond(c.Quote, a, quote); quote > 0 && q != "" {
+		// A market note states one fact, which the answer quotes: its
+		// passage adds only the same fact in the other language.
+		if q := quoteBeyond(c.Quote, a, quote); quote > 0 && q != "" && (c.Note == nil || len(a.Sentences) == 0) {
 			blk += "\n<blockquote expandable>" + esc(q) + "</blockquote>"
 		}
 		if i == 0 {
