@@ -34,8 +34,14 @@ type EngineOptions struct {
 	// Related is how many other passages are listed (default 3).
 	Related int
 	// Translator, if set, lets a question in Chinese find passages in
-	// English when the Chinese sources do not answer it.
+	// English when the Chinese sources do not answer it, and the reverse.
 	Translator Translator
+	// Expander, if set, gives synonyms of a question's terms in both
+	// languages (a domain glossary); they count as the term itself.
+	Expander Expander
+	// Thesaurus, if set, gives relatives of English words the sources
+	// never use; they count for less than the word.
+	Thesaurus Thesaurus
 	// Embedder and Version are reported by About.
 	Embedder string
 	Version  string
@@ -98,37 +104,87 @@ func (e *Engine) AnswerWithHits(ctx context.Context, question string) (Answer, [
 	if utf8.RuneCountInString(q) > maxQuestionRunes {
 		return Answer{}, nil, ErrQuestionTooLong
 	}
+	q = cleanQuestion(q)
 	depth := max(SearchDepth, e.opts.TopK+e.opts.Related)
+	var exps []Expansion
+	if e.opts.Expander != nil {
+		exps = e.opts.Expander.Expand(q)
+	}
 	ret, err := e.r.Search(ctx, q, depth)
 	if err != nil {
 		return Answer{}, nil, fmt.Errorf("answer: %w", err)
 	}
-	a, hits := e.compose(q, nil, ret)
-	if a.Abstained && e.opts.Translator != nil && strings.ContainsFunc(q, text.IsCJK) {
-		// A Chinese question the sources do not answer in Chinese may be
-		// answered by sources in English: ask again with the English
-		// glosses of its words.
-		if groups := e.opts.Translator.Translate(q); len(groups) > 0 {
-			var words []string
-			for _, g := range groups {
-				words = append(words, g...)
-			}
-			ret2, err := e.r.Search(ctx, strings.Join(words, " ")+" "+strings.Join(questionNumbers(q), " "), depth)
-			if err != nil {
-				return Answer{}, nil, fmt.Errorf("answer: %w", err)
-			}
-			if a2, hits2 := e.compose(q, groups, ret2); !a2.Abstained {
-				return a2, hits2, nil
-			}
+	// Words the sources never use may have synonyms or relatives they do
+	// use: search again with those. Words they use are searched as asked,
+	// since adding synonyms of common words only blurs the ranking.
+	known := func(t string) bool { _, ok := ret.IDF[t]; return ok }
+	var unknown []Expansion
+	for _, x := range exps {
+		if !allKnown(text.QueryTermTexts(x.Text), known) {
+			unknown = append(unknown, x)
 		}
+	}
+	if e.opts.Thesaurus != nil {
+		rel := relatedExpansions(e.opts.Thesaurus, q, known)
+		exps = append(exps, rel...)
+		unknown = append(unknown, rel...)
+	}
+	if alts := searchAlts(unknown); len(alts) > 0 {
+		if ret, err = e.r.Search(ctx, q+" "+strings.Join(alts, " "), depth); err != nil {
+			return Answer{}, nil, fmt.Errorf("answer: %w", err)
+		}
+	}
+	a, hits := e.compose(q, nil, exps, ret)
+	if !a.Abstained || e.opts.Translator == nil || strings.HasPrefix(a.Reason, reasonMissingName) {
+		// A name no passage mentions is not found by translating the
+		// question's other words either.
+		return a, hits, nil
+	}
+	// The sources in the question's language do not answer it; those in
+	// the other language may: ask again with the glosses of its words
+	// (Chinese to English, or English to Chinese).
+	var groups [][]string
+	if strings.ContainsFunc(q, text.IsCJK) {
+		groups = e.opts.Translator.Translate(q)
+	} else {
+		groups = e.opts.Translator.TranslateEnglish(q)
+	}
+	if len(groups) == 0 {
+		return a, hits, nil
+	}
+	var words []string
+	for _, g := range groups {
+		words = append(words, g...)
+	}
+	ret2, err := e.r.Search(ctx, strings.Join(words, " ")+" "+strings.Join(questionNumbers(q), " "), depth)
+	if err != nil {
+		return Answer{}, nil, fmt.Errorf("answer: %w", err)
+	}
+	if a2, hits2 := e.compose(q, groups, exps, ret2); !a2.Abstained {
+		return a2, hits2, nil
 	}
 	return a, hits, nil
 }
 
+// salientCoverage: a missing name makes the engine abstain only when the
+// best sentence holds less than this share of the question's weight.
+const salientCoverage = 0.5
+
+// minTranslatedCoverage is minPassageCoverage for a question searched
+// through the glosses of its words: a dictionary gives several senses of
+// each word, so a passage matches some of them by chance more often.
+const minTranslatedCoverage = 0.35
+
+// reasonMissingName starts the reason of an abstention for a name the
+// passages do not mention.
+const reasonMissingName = "the passages do not mention"
+
 // Translator gives, for each word of a question, the words the sources
-// may use for it in another language (knowledge/dict: Chinese to English).
+// may use for it in the other language (knowledge/dict: Chinese to English
+// and English to Chinese).
 type Translator interface {
 	Translate(question string) [][]string
+	TranslateEnglish(question string) [][]string
 }
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
@@ -142,13 +198,20 @@ const minPassageCoverage = 0.2
 // reranked by the evidence their best sentence gives.
 // With groups (the glosses of a translated question) the question's terms
 // are those glosses.
-func (e *Engine) compose(q string, groups [][]string, ret Retrieval) (Answer, []Hit) {
+func (e *Engine) compose(q string, groups [][]string, exps []Expansion, ret Retrieval) (Answer, []Hit) {
 	hits := ret.Hits
 	ans := Answer{Question: q, Citations: []Citation{}, Figures: []Figure{}, Related: []Related{}}
 	if len(hits) == 0 {
 		return abstain(ans, q, hits, "no passage matches the question", e.opts.Related), hits
 	}
-	qt := newQuestionTerms(q, ret)
+	qt := newQuestionTerms(q, ret, exps)
+	markNames(qt, q, func(t string) bool { _, ok := ret.IDF[t]; return ok })
+	var names questionTerms
+	for _, t := range qt {
+		if t.salient {
+			names = append(names, t)
+		}
+	}
 	want := askedFor(q)
 	qNumbers := questionNumbers(q)
 	focus := focusTerms(q)
@@ -156,7 +219,9 @@ func (e *Engine) compose(q string, groups [][]string, ret Retrieval) (Answer, []
 	sc := scriptOf(q)
 	if groups != nil {
 		// The question's terms are now the English glosses of its words.
-		qt, qSeq, sc = translatedTerms(q, groups, ret), nil, latinScript
+		qt, qSeq, sc = translatedTerms(q, groups, ret), nil, scriptOf(strings.Join(groups[0], ""))
+		// The names asked about must still be found, in either language.
+		qt = append(qt, names...)
 	}
 
 	top := min(len(hits), e.opts.TopK)
@@ -166,7 +231,9 @@ func (e *Engine) compose(q string, groups [][]string, ret Retrieval) (Answer, []
 	}
 	var cands []candidate
 	passageCov := make([]float64, top)
+	passageTerms := make(map[string]map[string]bool, top) // by passage id: rerank reorders hits
 	qLower := strings.ToLower(q)
+	aboutDocument := documentCue.MatchString(q)
 	for h := 0; h < top; h++ {
 		// Each sentence is analysed once; the passage's terms are theirs
 		// and its heading's.
@@ -184,10 +251,12 @@ func (e *Engine) compose(q string, groups [][]string, ret Retrieval) (Answer, []
 			sents = append(sents, c)
 		}
 		passageCov[h] = qt.coverage(pterms, nil, nil)
+		passageTerms[hits[h].Passage.ID] = pterms
 		if missingNumber(qNumbers, pterms) {
 			continue
 		}
 		topic := termSet(hits[h].Source.Title)
+		titlePassage := hits[h].Passage.Ordinal == 0 && !aboutDocument
 		for i := range sents {
 			c := sents[i]
 			c.sig = signals(c.text, qLower)
@@ -207,6 +276,12 @@ func (e *Engine) compose(q string, groups [][]string, ret Retrieval) (Answer, []
 			f[fNumbers] = numberShare(qNumbers, c.terms)
 			if len(focus) > 0 && anyIn(focus, c.terms) {
 				f[fFocus] = 1
+			}
+			if titlePassage {
+				f[fTitle] = 1
+			}
+			if isQuestion(c.text) {
+				f[fAsks] = 1
 			}
 			for k, w := range featureWeights[sc] {
 				c.score += w * f[k]
@@ -241,8 +316,19 @@ func (e *Engine) compose(q string, groups [][]string, ret Retrieval) (Answer, []
 			return abstain(ans, q, hits, "no passage holds the figure asked for", e.opts.Related), hits
 		}
 	}
-	if passageCov[first.hit] < minPassageCoverage {
+	minCov := minPassageCoverage
+	if groups != nil {
+		minCov = minTranslatedCoverage
+	}
+	if passageCov[first.hit] < minCov {
 		return abstain(ans, q, hits, fmt.Sprintf("low relevance (passage coverage %.2f, sentence %.2f)", passageCov[first.hit], first.coverage), e.opts.Related), hits
+	}
+	if name, ok := missingSalient(qt, passageTerms[hits[first.hit].Passage.ID], first.coverage); ok {
+		// A name the sources never use, asked about with words they do
+		// use ("the capital of France"): the passage is about something
+		// else. A sentence that covers most of the question otherwise
+		// answers it despite a misspelt or abbreviated name.
+		return abstain(ans, q, hits, fmt.Sprintf("%s %q", reasonMissingName, name), e.opts.Related), hits
 	}
 	chosen := []candidate{first}
 	if wantsSecond(want, first) {
@@ -320,6 +406,9 @@ func (e *Engine) render(ans Answer, hits []Hit, chosen []candidate) Answer {
 			parts = append(parts, quoted+" "+Marker(n)+" ")
 		}
 		for _, f := range text.ExtractFigures(quoted) {
+			if f.Unit == text.UnitYear || f.Unit == text.UnitDate {
+				continue // when, not how much: the quote shows it
+			}
 			fig := Figure{Text: f.Text, Label: text.FigureLabel(quoted, f), Unit: f.Unit, Value: f.Value, Citation: n}
 			if !strings.Contains(passage, fig.Text) {
 				continue // never show a figure its passage does not hold
@@ -347,15 +436,36 @@ func (e *Engine) render(ans Answer, hits []Hit, chosen []candidate) Answer {
 func citation(n int, h Hit) Citation {
 	return Citation{
 		N: n, PassageID: h.Passage.ID, SourceID: h.Source.ID, Title: h.Source.Title, Publisher: h.Source.Publisher,
-		Date: h.Source.Date, URL: h.Source.URL, Paragraph: h.Passage.Ordinal, Quote: h.Passage.Text, Score: h.Score,
+		Date: h.Source.Date, URL: h.Source.URL, Paragraph: paragraph(h), Quote: h.Passage.Text, Score: h.Score,
+		Note: h.Source.Note,
 	}
 }
 
 func related(h Hit) Related {
 	return Related{
 		PassageID: h.Passage.ID, SourceID: h.Source.ID, Title: h.Source.Title, Publisher: h.Source.Publisher,
-		Date: h.Source.Date, URL: h.Source.URL, Paragraph: h.Passage.Ordinal, Text: h.Passage.Text, Score: h.Score,
+		Date: h.Source.Date, URL: h.Source.URL, Paragraph: paragraph(h), Text: h.Passage.Text, Score: h.Score,
+		Note: h.Source.Note,
 	}
+}
+
+// paragraph is the passage's position for a citation; a market note is one
+// passage, so it has none.
+func paragraph(h Hit) int {
+	if h.Source.Note != nil {
+		return 0
+	}
+	return h.Passage.Ordinal
+}
+
+// documentCue marks a question about a document itself (who published it,
+// who wrote it), which its title and byline answer.
+var documentCue = regexp.MustCompile(`(?i)\b(publish\w*|outlet|author\w*|editor\w*|wr[io]te|written|byline|headline|title[ds]?)\b|发布|发表|刊登|作者|编辑|标题|哪家媒体|出处`)
+
+// isQuestion reports whether a sentence asks rather than states.
+func isQuestion(s string) bool {
+	s = strings.TrimRight(s, " \t\n\"'”’」』)）")
+	return strings.HasSuffix(s, "?") || strings.HasSuffix(s, "？")
 }
 
 // Abstention texts, in the language of the question.

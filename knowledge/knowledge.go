@@ -146,6 +146,8 @@ type Related struct {
 	Paragraph int     `json:"paragraph"`
 	Text      string  `json:"text"`
 	Score     float64 `json:"score"`
+	// Note is set when the passage is our note on the page at URL.
+	Note *NoteInfo `json:"note,omitempty"`
 }
 
 // SourceStat describes a source for listings (`dramabot sources`, /sources).

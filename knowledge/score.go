@@ -21,20 +21,88 @@ import (
 type questionTerms []qterm
 
 type qterm struct {
-	alts   []string
-	weight float64
-	kind   text.TermKind
+	alts []string
+	// phrases are other ways to say the term (a glossary synonym, a
+	// related word): each is found when all its terms are, and earns its
+	// credit of the weight.
+	phrases []phrase
+	weight  float64
+	kind    text.TermKind
+	// salient marks a name the answer must mention: without it a passage
+	// is about something else ("the capital of France"). entity marks a
+	// name from the glossary, which is spelled as the sources spell it.
+	salient bool
+	entity  bool
+	label   string // the question's words, for saying what is missing
+}
+
+type phrase struct {
+	terms  []string
+	credit float64
+}
+
+// found is the share of t's weight that set earns: all of it for the term
+// or one of its alternatives, a phrase's credit for a phrase.
+func (t qterm) found(set map[string]bool) float64 {
+	if anyIn(t.alts, set) {
+		return 1
+	}
+	best := 0.0
+	for i, p := range t.phrases {
+		switch {
+		case p.credit > best && allIn(p.terms, set):
+			best = p.credit
+		case i == 0 && t.alts == nil:
+			// The question's own words, in part: as much as each word
+			// would earn alone.
+			best = max(best, p.credit*shareIn(p.terms, set))
+		}
+	}
+	return best
+}
+
+func shareIn(terms []string, set map[string]bool) float64 {
+	n := 0
+	for _, t := range terms {
+		if set[t] {
+			n++
+		}
+	}
+	return float64(n) / float64(max(len(terms), 1))
+}
+
+func allIn(terms []string, set map[string]bool) bool {
+	for _, t := range terms {
+		if !set[t] {
+			return false
+		}
+	}
+	return len(terms) > 0
 }
 
 // cjkCharWeight scales single CJK characters against bigrams, which say
 // more.
 const cjkCharWeight = 0.5
 
-func newQuestionTerms(q string, ret Retrieval) questionTerms {
+// newQuestionTerms weighs the question's terms. The words of an expansion
+// (a glossary term and its synonyms, or an unknown word and its relatives)
+// become one term, found when any of its phrases is.
+func newQuestionTerms(q string, ret Retrieval, exps []Expansion) questionTerms {
 	var qt questionTerms
+	absorbed := map[string]bool{}
+	for _, x := range exps {
+		t, ok := expansionTerm(x, ret)
+		if !ok {
+			continue
+		}
+		for _, w := range text.QueryTermTexts(x.Text) {
+			absorbed[w] = true
+		}
+		qt = append(qt, t)
+	}
 	seen := map[string]bool{}
 	for _, t := range text.QueryTerms(q) {
-		if seen[t.Text] {
+		if seen[t.Text] || absorbed[t.Text] {
 			continue
 		}
 		seen[t.Text] = true
@@ -42,31 +110,109 @@ func newQuestionTerms(q string, ret Retrieval) questionTerms {
 		if t.Kind == text.TermCJK {
 			w *= cjkCharWeight
 		}
-		qt = append(qt, qterm{alts: []string{t.Text}, weight: w, kind: t.Kind})
+		qt = append(qt, qterm{alts: []string{t.Text}, weight: w, kind: t.Kind, label: t.Text})
 	}
 	return qt
 }
 
+// expansionTerm makes one question term of an expansion. It weighs as much
+// as the most common way of saying it that the index holds: a term every
+// passage uses in one wording or another says little about which passage
+// answers, however rare the question's own wording is.
+func expansionTerm(x Expansion, ret Retrieval) (qterm, bool) {
+	own := text.QueryTermTexts(x.Text)
+	if len(own) == 0 {
+		return qterm{}, false
+	}
+	t := qterm{phrases: []phrase{{terms: phraseTerms(own), credit: 1}}, kind: text.TermWord, salient: x.Entity, entity: x.Entity, label: x.Text}
+	w := 0.0
+	for _, o := range own {
+		w = max(w, termWeight(ret, o))
+	}
+	for _, alt := range x.Alts {
+		ts := phraseTerms(text.QueryTermTexts(alt))
+		if len(ts) == 0 {
+			continue
+		}
+		t.phrases = append(t.phrases, phrase{terms: ts, credit: x.Credit})
+		aw, known := 0.0, true
+		for _, a := range ts {
+			idf, ok := ret.IDF[a]
+			if !ok {
+				known = false
+				break
+			}
+			aw = max(aw, idf)
+		}
+		_ = known
+		_ = aw
+	}
+	t.weight = w
+	return t, true
+}
+
+// phraseTerms keeps what a phrase must hold: its words and numbers, and
+// for CJK text its bigrams (single characters are implied by them, and a
+// lone character says little); a one-character CJK phrase keeps it.
+func phraseTerms(ts []string) []string {
+	var out, chars []string
+	for _, t := range ts {
+		r := []rune(t)
+		switch {
+		case len(r) == 1 && text.IsCJK(r[0]):
+			chars = append(chars, t)
+		default:
+			out = append(out, t)
+		}
+	}
+	if len(out) == 0 {
+		return chars
+	}
+	return out
+}
+
 // translatedTerms builds question terms from the glosses of a question's
-// words, each word one term, plus the numbers the question names.
+// words, each word one term, plus the numbers the question names. A gloss
+// in CJK script (English questions on Chinese sources) is found as a whole
+// word, not by any one of its characters.
 func translatedTerms(q string, groups [][]string, ret Retrieval) questionTerms {
 	var qt questionTerms
 	for _, n := range questionNumbers(q) {
-		qt = append(qt, qterm{alts: []string{n}, weight: termWeight(ret, n), kind: text.TermNumber})
+		qt = append(qt, qterm{alts: []string{n}, weight: termWeight(ret, n), kind: text.TermNumber, label: n})
 	}
 	for _, g := range groups {
 		var alts []string
+		var phrases []phrase
 		w := 0.0
-		for _, t := range text.Tokenize(strings.Join(g, " "), false) {
-			if idf, ok := ret.IDF[t.Text]; ok {
-				alts = append(alts, t.Text)
-				w = max(w, idf)
+		for _, gloss := range g {
+			if text.IsCJKText(gloss) {
+				ts := phraseTerms(text.QueryTermTexts(gloss))
+				aw, known := 0.0, len(ts) > 0
+				for _, a := range ts {
+					idf, ok := ret.IDF[a]
+					if !ok {
+						known = false
+						break
+					}
+					aw = max(aw, idf)
+				}
+				if known {
+					phrases = append(phrases, phrase{terms: ts, credit: 1})
+					w = max(w, aw)
+				}
+				continue
+			}
+			for _, t := range text.Tokenize(gloss, false) {
+				if idf, ok := ret.IDF[t.Text]; ok {
+					alts = append(alts, t.Text)
+					w = max(w, idf)
+				}
 			}
 		}
-		if len(alts) == 0 {
+		if len(alts) == 0 && len(phrases) == 0 {
 			w = termWeight(ret, "")
 		}
-		qt = append(qt, qterm{alts: alts, weight: w, kind: text.TermWord})
+		qt = append(qt, qterm{alts: alts, phrases: phrases, weight: w, kind: text.TermWord, label: strings.Join(g, "/")})
 	}
 	return qt
 }
@@ -95,15 +241,16 @@ func (qt questionTerms) coverage(terms, seen, topic map[string]bool) float64 {
 	var got, total float64
 	for _, t := range qt {
 		w := t.weight
-		if anyIn(t.alts, topic) {
+		if t.found(topic) > 0 {
 			w *= topicWeight
 		}
 		total += w
-		switch {
-		case anyIn(t.alts, seen):
-		case anyIn(t.alts, terms):
-			got += w
-		case t.kind == text.TermWord && prefixMatch(t.alts, terms):
+		if t.found(seen) > 0 {
+			continue
+		}
+		if f := t.found(terms); f > 0 {
+			got += f * w
+		} else if t.kind == text.TermWord && prefixMatch(t.alts, terms) {
 			got += prefixCredit * w
 		}
 	}
@@ -143,7 +290,7 @@ func (qt questionTerms) countShare(terms map[string]bool) float64 {
 	}
 	n := 0
 	for _, t := range qt {
-		if anyIn(t.alts, terms) {
+		if t.found(terms) > 0 {
 			n++
 		}
 	}
@@ -161,6 +308,8 @@ const (
 	fCount            // unweighted share of question terms it holds
 	fNumbers          // share of the question's numbers it holds
 	fFocus            // it names what a figure question counts ("jobs")
+	fTitle            // it is a document's title or byline, and the question is not about the document
+	fAsks             // it is itself a question (a rhetorical one, or a headline)
 	numFeatures
 )
 
@@ -188,9 +337,17 @@ func scriptOf(q string) script {
 // after, and Chinese questions reuse the passage's characters more
 // literally; English questions reuse its word order.
 var featureWeights = [numScripts][numFeatures]float64{
-	latinScript: {fCoverage: 0.55, fPassage: 0.25, fRetrieval: 0.20, fTypeMatch: 0.12, fNumbers: 0.2, fPairs: 0.2, fFocus: focusW},
-	cjkScript:   {fCoverage: 0.55, fPassage: 0.25, fRetrieval: 0.20, fTypeMatch: 0.12, fNumbers: 0.2, fFirst: 0.05, fCount: 0.2, fFocus: focusW},
+	latinScript: {fCoverage: 0.55, fPassage: 0.25, fRetrieval: 0.20, fTypeMatch: 0.12, fNumbers: 0.2, fPairs: 0.2, fFocus: focusW, fTitle: titleW, fAsks: asksW},
+	cjkScript:   {fCoverage: 0.55, fPassage: 0.25, fRetrieval: 0.20, fTypeMatch: 0.12, fNumbers: 0.2, fFirst: 0.05, fCount: 0.2, fFocus: focusW, fTitle: titleW, fAsks: asksW},
 }
+
+// A title, a byline or a question in the text states nothing: a
+// declarative sentence that holds the same words is the better quote.
+// Either may still be quoted when nothing else answers.
+const (
+	titleW = -0.4
+	asksW  = -0.05
+)
 
 // candidate is a sentence that might answer the question.
 type candidate struct {
@@ -302,6 +459,11 @@ func pickSecond(qt questionTerms, want answerType, cands []candidate, first cand
 	found := false
 	for _, c := range cands {
 		if c.hit == first.hit && c.order == first.order || utf8.RuneCountInString(c.text) > budget {
+			continue
+		}
+		if scriptOf(c.text) != scriptOf(first.text) {
+			// A bilingual note says the same thing in both lines: quoting
+			// the other line adds nothing the reader needs.
 			continue
 		}
 		s := secondOwnScore*c.score + qt.coverage(c.terms, first.terms, nil)

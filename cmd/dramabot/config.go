@@ -13,8 +13,10 @@ import (
 	"dramabot/knowledge"
 	"dramabot/knowledge/dict"
 	"dramabot/knowledge/embed"
+	"dramabot/knowledge/glossary"
 	"dramabot/knowledge/ingest"
 	"dramabot/knowledge/store"
+	"dramabot/knowledge/wordnet"
 )
 
 // config is every setting: the table in settings.go fills it from the
@@ -201,7 +203,7 @@ func openLibrary(ctx context.Context, cfg *config, log *slog.Logger) (*library, 
 	case err != nil:
 		return nil, err
 	}
-	lib.engine = knowledge.NewEngine(st, knowledge.EngineOptions{Embedder: emb.Name, Version: version, Translator: dict.Default()})
+	lib.engine = knowledge.NewEngine(st, knowledge.EngineOptions{Embedder: emb.Name, Version: version, Translator: dict.Default(), Expander: glossary.Default(), Thesaurus: wordnet.Default()})
 	return lib, nil
 }
 

@@ -18,7 +18,9 @@ import (
 
 	"dramabot/knowledge"
 	"dramabot/knowledge/dict"
+	"dramabot/knowledge/glossary"
 	"dramabot/knowledge/store"
+	"dramabot/knowledge/wordnet"
 )
 
 // evalQuestion is one line of a questions file (the format is in the
@@ -132,7 +134,7 @@ func cmdEval(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	indexSeconds := time.Since(start).Seconds()
-	engine := knowledge.NewEngine(st, knowledge.EngineOptions{TopK: *k, Embedder: emb.Name, Version: version, Translator: dict.Default()})
+	engine := knowledge.NewEngine(st, knowledge.EngineOptions{TopK: *k, Embedder: emb.Name, Version: version, Translator: dict.Default(), Expander: glossary.Default(), Thesaurus: wordnet.Default()})
 	answer := func(ctx context.Context, q string) (knowledge.Answer, []knowledge.Hit, knowledge.Report, error) {
 		a, hits, err := engine.AnswerWithHits(ctx, q)
 		return a, hits, knowledge.Report{}, err
