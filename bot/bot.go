@@ -294,7 +294,7 @@ func (c *Core) Ask(ctx context.Context, req Request) Reply {
 		return Reply{Kind: KindInfo, RequestID: id, Lang: lang, Message: T(lang).FollowUpUnknown}
 	case followWhoSaid:
 		a := c.whoSaid(prev, q, lang)
-		c.turns.add(&turn{id: id, chat: chatKey(req), user: req.UserID, at: time.Now(), question: q, resolved: prev.resolved, answer: a, lang: lang, parent: prev}, req.Conversation)
+		c.turns.add(&turn{id: id, chat: chatKey(req), user: req.UserID, at: time.Now(), question: q, resolved: prev.resolved, answer: a, lang: lang, parent: prev}, c.conversationID(req, id))
 		c.observe(req.Platform, OutcomeAnswered, time.Since(start))
 		log.Info("answered from the previous answer's citations", "citations", len(a.Citations))
 		return Reply{Kind: KindAnswer, RequestID: id, Lang: lang, Answer: a, Conversation: c.conversationID(req, id)}
@@ -327,7 +327,7 @@ func (c *Core) Ask(ctx context.Context, req Request) Reply {
 		outcome = OutcomeAbstained
 	}
 	c.observe(req.Platform, outcome, d)
-	c.turns.add(&turn{id: id, chat: chatKey(req), user: req.UserID, at: time.Now(), question: q, resolved: asked, answer: a, lang: lang, parent: prev}, req.Conversation)
+	c.turns.add(&turn{id: id, chat: chatKey(req), user: req.UserID, at: time.Now(), question: q, resolved: asked, answer: a, lang: lang, parent: prev}, c.conversationID(req, id))
 	log.Info("answered", "outcome", string(outcome), "citations", len(a.Citations), "figures", len(a.Figures), "generated", a.Generated != "", "follow_up", fu.kind == followMerged, "latency", d)
 	r := Reply{Kind: KindAnswer, RequestID: id, Lang: lang, Answer: a, Conversation: c.conversationID(req, id)}
 	if fu.kind == followMerged {
