@@ -17,7 +17,7 @@ import (
 
 // AnalyzerVersion names the current way text becomes terms. Change it with
 // any change to Tokenize, so that stores index their passages again.
-const AnalyzerVersion = "terms-v2"
+const AnalyzerVersion = "terms-v3"
 
 // TermKind says what a term was made from.
 type TermKind uint8
@@ -87,7 +87,9 @@ func Tokenize(text string, keepStop bool) []Term {
 }
 
 func appendTerms(out []Term, text string, keepStop bool) []Term {
-	text = Fold(text)
+	// Traditional characters fold to Simplified, so that Taiwan and Hong
+	// Kong sources and questions match mainland ones.
+	text = FoldTraditional(Fold(text))
 	pos := 0
 	var prevCJK rune = -1
 	prevCJKPos := 0
