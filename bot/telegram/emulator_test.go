@@ -73,6 +73,13 @@ func TestEmulatorSmoke(t *testing.T) {
 		}
 	}
 
+	// A follow-up in the private chat continues the question before it.
+	emu.SendMessage(t, token, alice, telegramtest.Chat{ID: alice.ID, Type: "private", FirstName: alice.FirstName}, "what about 2023?")
+	follow := emu.WaitBotMessages(t, token, alice.ID, 1)[0] // each call returns what came since the last
+	if plain, _ := telegramtest.ParseHTML(follow.Text); !strings.HasPrefix(plain, "Understood as: "+question[:len(question)-1]+" in 2023?") {
+		t.Errorf("follow-up through the emulator:\n%s", plain)
+	}
+
 	// A group command addressed to the bot by name.
 	group := telegramtest.Chat{ID: -4242, Type: "group", Title: "Desk"}
 	emu.SendMessage(t, token, alice, group, "/ask@TestNameBot How many jobs?")
