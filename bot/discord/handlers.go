@@ -70,7 +70,7 @@ func (b *Bot) handleMessage(ctx context.Context, m *discordgo.Message) {
 		} else {
 			target = id
 			b.threads.add(id)
-			req.Conversation = id
+			req.ChatID, req.Conversation = id, id
 		}
 	}
 	var reply bot.Reply
@@ -146,10 +146,10 @@ func (b *Bot) linkSent(channelID, messageID string, reply bot.Reply) {
 	if messageID == "" {
 		return
 	}
-	b.sent.add(messageID)
 	if reply.Kind == bot.KindAnswer || reply.Kind == bot.KindFigures {
 		b.core.Link(bot.PlatformDiscord, channelID, messageID, reply.RequestID)
 	}
+	b.sent.add(messageID) // last: tests wait for it to know the link is made
 }
 
 // mentions reports whether m mentions the user id.

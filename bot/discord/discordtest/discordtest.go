@@ -76,7 +76,10 @@ type Call struct {
 	// belongs to; ChannelID is set for channel messages.
 	Interaction string
 	ChannelID   string
-	At          time.Time
+	// MessageID is the id of the message a successful call created or
+	// edited, as the fake answered it.
+	MessageID string
+	At        time.Time
 }
 
 // Message returns the message object a call sends: the body itself, or
@@ -344,6 +347,14 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 		call.Body = json.RawMessage(body)
 	}
 	status, resp := s.route(&call, r)
+	if status < 300 && call.SendsMessage() {
+		var m struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal([]byte(resp), &m) == nil {
+			call.MessageID = m.ID
+		}
+	}
 	s.mu.Lock()
 	if inj := s.inject[call.Route]; len(inj) > 0 && status < 300 {
 		s.inject[call.Route] = inj[1:]
