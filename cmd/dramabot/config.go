@@ -47,6 +47,7 @@ type config struct {
 	DiscordShards         int
 	DiscordAPIURL         string
 	DiscordMessageContent bool
+	DiscordThreads        bool
 
 	// LLM configures generated answers (ask, serve, eval); see llm.go.
 	LLM llmConfig

@@ -59,6 +59,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return cmdConfig(ctx, rest, getenv, stdout, stderr)
 	case "healthcheck":
 		return cmdHealthcheck(ctx, rest, getenv, stdout, stderr)
+	case "feedback":
+		return cmdFeedback(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "dramabot", version)
 		return nil
@@ -81,6 +83,7 @@ Usage:
   dramabot serve [flags]            run the HTTP API, and Telegram/Discord when tokens are set
   dramabot config [flags]           print the effective configuration (secrets redacted)
   dramabot healthcheck [--addr A]   probe /healthz of a running server (Docker's HEALTHCHECK)
+  dramabot feedback [--json]        summarize the 👍/👎 votes in the data dir's feedback log
   dramabot version                  print the version
 
 Run "dramabot COMMAND --help" for the flags of a command.

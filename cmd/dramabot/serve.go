@@ -74,7 +74,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 	}
 	core := bot.New(bot.Config{
 		Knowledge: k, Logger: log, Metrics: metrics, RateLimit: cfg.RateLimit,
-		Admins: cfg.Admins, Reindex: reindex, Version: version,
+		Admins: cfg.Admins, Reindex: reindex, Version: version, DataDir: cfg.DataDir,
 	})
 
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -105,7 +105,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 		dc, err = discord.New(discord.Config{
 			Token: cfg.secrets.DiscordToken, GuildID: cfg.DiscordGuildID, ShardID: cfg.DiscordShardID,
 			ShardCount: cfg.DiscordShards, APIURL: discordProxy(cfg.DiscordAPIURL), MessageContent: cfg.DiscordMessageContent,
-			Core: core, Logger: log.With("platform", bot.PlatformDiscord),
+			Threads: cfg.DiscordThreads, Core: core, Logger: log.With("platform", bot.PlatformDiscord),
 		})
 		if err != nil {
 			return fmt.Errorf("discord: %w", err)

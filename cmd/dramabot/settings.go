@@ -26,6 +26,7 @@ const (
 	onEval
 	onServe
 	onHealthcheck
+	onFeedback
 
 	// onAll is for `dramabot config`, which shows every setting.
 	onAll = ^commands(0)
@@ -81,8 +82,8 @@ var settings = []setting{
 	{name: "no-default-corpus", env: "DRAMABOT_NO_DEFAULT_CORPUS", def: "false", on: onCorpus,
 		help: "leave out the embedded default corpus",
 		bind: boolean(func(c *config) *bool { return &c.NoDefault })},
-	{name: "data", env: "DRAMABOT_DATA", def: "(user cache dir)/dramabot", dynamic: defaultDataDir, on: onCorpus &^ onEval,
-		help: `data directory for the index snapshot; "-" keeps the index in memory only`,
+	{name: "data", env: "DRAMABOT_DATA", def: "(user cache dir)/dramabot", dynamic: defaultDataDir, on: onCorpus&^onEval | onFeedback,
+		help: `data directory for the index snapshot, the feedback log and the subscriptions; "-" keeps them in memory only`,
 		bind: text(func(c *config) *string { return &c.DataDir })},
 	{name: "embedder", env: "DRAMABOT_EMBEDDER", def: "local", on: onCorpus,
 		help: "local (offline hashing), ollama or openai",
@@ -136,6 +137,9 @@ var settings = []setting{
 	{name: "discord-message-content", env: "DISCORD_MESSAGE_CONTENT", def: "true", on: onServe, oldNegative: "discord-no-message-content",
 		help: "request the privileged MessageContent intent (enable it in the Developer Portal)",
 		bind: boolean(func(c *config) *bool { return &c.DiscordMessageContent })},
+	{name: "discord-threads", env: "DISCORD_THREADS", def: "false", on: onServe,
+		help: "answer a mention in a guild channel in a new thread, where follow-ups need no mention (needs the Create Public Threads permission)",
+		bind: boolean(func(c *config) *bool { return &c.DiscordThreads })},
 
 	{name: "llm", env: "DRAMABOT_LLM", on: onLLM, unset: "(off: extractive answers)",
 		help: "write answers with a language model: openai (any OpenAI-compatible chat completions server: OpenAI, Ollama, llama.cpp, vLLM); empty: extractive answers only",
