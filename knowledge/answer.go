@@ -213,6 +213,7 @@ func (e *Engine) compose(q string, groups [][]string, exps []Expansion, ret Retr
 		}
 	}
 	want := askedFor(q)
+	kind := askedKind(q)
 	qNumbers := questionNumbers(q)
 	focus := focusTerms(q)
 	qSeq := seqTerms(text.QueryTerms(q))
@@ -234,6 +235,7 @@ func (e *Engine) compose(q string, groups [][]string, exps []Expansion, ret Retr
 	passageTerms := make(map[string]map[string]bool, top) // by passage id: rerank reorders hits
 	qLower := strings.ToLower(q)
 	aboutDocument := documentCue.MatchString(q)
+	lackedEntity := ""
 	for h := 0; h < top; h++ {
 		// Each sentence is analysed once; the passage's terms are theirs
 		// and its heading's.
@@ -255,6 +257,12 @@ func (e *Engine) compose(q string, groups [][]string, exps []Expansion, ret Retr
 		if missingNumber(qNumbers, pterms) {
 			continue
 		}
+		if name, ok := missingEntity(qt, pterms); ok {
+			// A passage that never names the company, platform or place
+			// asked about is about something else.
+			lackedEntity = name
+			continue
+		}
 		topic := termSet(hits[h].Source.Title)
 		titlePassage := hits[h].Passage.Ordinal == 0 && !aboutDocument
 		for i := range sents {
@@ -265,7 +273,7 @@ func (e *Engine) compose(q string, groups [][]string, exps []Expansion, ret Retr
 			f[fCoverage] = qt.coverage(c.terms, nil, topic)
 			f[fPassage] = passageCov[h]
 			f[fRetrieval] = hits[h].Score / best
-			if typeMatch(want, c.sig) {
+			if typeMatch(want, kind, c.sig) {
 				f[fTypeMatch] = 1
 			}
 			f[fPairs] = pairShare(qSeq, c.seq)
@@ -290,18 +298,21 @@ func (e *Engine) compose(q string, groups [][]string, exps []Expansion, ret Retr
 		}
 	}
 	hits, passageCov = rerank(hits, top, cands, passageCov)
+	if len(cands) == 0 && lackedEntity != "" {
+		return abstain(ans, q, hits, fmt.Sprintf("%s %q", reasonMissingName, lackedEntity), e.opts.Related), hits
+	}
 	if len(cands) == 0 {
 		return abstain(ans, q, hits, "the passages do not hold the figures the question names", e.opts.Related), hits
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
 	first := cands[0]
-	if (want == askNumber || want == askDate) && !typeMatch(want, first.sig) {
+	if (want == askNumber || want == askDate) && !typeMatch(want, kind, first.sig) {
 		// A figure or a date was asked for: prefer the best sentence that
 		// has one if it is nearly as good. When no relevant passage holds
 		// a figure at all, the sources lack it.
 		anyFigure := false
 		for _, c := range cands {
-			if !typeMatch(want, c.sig) {
+			if !typeMatch(want, kind, c.sig) {
 				continue
 			}
 			if passageCov[c.hit] >= minPassageCoverage {
@@ -331,7 +342,7 @@ func (e *Engine) compose(q string, groups [][]string, exps []Expansion, ret Retr
 		return abstain(ans, q, hits, fmt.Sprintf("%s %q", reasonMissingName, name), e.opts.Related), hits
 	}
 	chosen := []candidate{first}
-	if wantsSecond(want, first) {
+	if wantsSecond(want, kind, first) {
 		if second, ok := pickSecond(qt, want, cands, first); ok {
 			chosen = append(chosen, second)
 		}

@@ -120,12 +120,27 @@ func latinWords(q string) []string {
 // about something else.
 func missingSalient(qt questionTerms, terms map[string]bool, coverage float64) (string, bool) {
 	for _, t := range qt {
-		if t.salient && t.found(terms) == 0 && (t.entity || coverage < salientCoverage) {
+		if t.salient && !t.entity && t.found(terms) == 0 && coverage < salientCoverage {
 			return t.label, true
 		}
 	}
 	return "", false
 }
+
+// missingEntity returns the first glossary name of qt that terms lack.
+func missingEntity(qt questionTerms, terms map[string]bool) (string, bool) {
+	for _, t := range qt {
+		if t.entity && t.found(terms) == 0 {
+			return t.label, true
+		}
+	}
+	return "", false
+}
+
+// commonEntityShare: a glossary name weighing less than this share of the
+// rarest term's weight is named by much of the corpus ("China" in a corpus
+// about China's market); a passage that leaves it out may still answer.
+const commonEntityShare = 0.35
 
 // markNames marks the terms of qt that are names in q that the index has
 // never seen: words capitalized where a sentence does not start ("France"),

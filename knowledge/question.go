@@ -71,6 +71,57 @@ type sentenceSignals struct {
 	number bool // a digit, a number word or a CJK numeral
 	date   bool // a year, a month name, 年/月/日 with a number
 	name   bool // a capitalized word or CJK text the question does not contain
+	// kinds are the kinds of figure the sentence holds (years and dates
+	// apart).
+	kinds figureKind
+}
+
+// figureKind is what a figure measures, as far as its unit tells: a figure
+// question that asks how many people is not answered by a percentage.
+type figureKind uint8
+
+const (
+	kindCount figureKind = 1 << iota // a plain count or amount: 576 million, 3,000
+	kindPercent
+	kindMoney // yuan, dollars
+	kindFold  // 185-fold, 3倍
+)
+
+func kindOf(unit string) figureKind {
+	switch unit {
+	case text.UnitNone:
+		return kindCount
+	case text.UnitPercent:
+		return kindPercent
+	case text.UnitCNY, text.UnitUSD:
+		return kindMoney
+	case text.UnitFold:
+		return kindFold
+	}
+	return 0
+}
+
+var (
+	askPercent = regexp.MustCompile(`(?i)\b(what|which) (share|percentage|percent|proportion|fraction)\b|\bhow (large|big) (a|is the) (share|proportion)\b|\bwhat per ?cent\b|比例|占比|百分之|百分比|几成|份额`)
+	askFold    = regexp.MustCompile(`(?i)\bhow many times\b|\bby what (factor|multiple)\b|\bwhat (growth )?multiple\b|多少倍|几倍`)
+	askMoney   = regexp.MustCompile(`(?i)\bhow much (money|revenue|income|did .{1,40} (earn|make|spend|cost|take|bring|gross|raise|invest|pay)|does .{1,40} (earn|make|spend|cost|take|bring|pay)|do .{1,40} (earn|make|spend|cost|pay)|is .{1,40} worth|was .{1,40} worth|are .{1,40} worth|were .{1,40} worth)\b|\bhow much .{0,40}\b(revenue|income|earn\w*|spen[dt]\w*|cost\w*|budget|worth|invest\w*|pa(y|id))\b|多少钱|收入多少|营收|花了多少|投入多少|成本多少|赚了多少|票房多少`)
+	askCount   = regexp.MustCompile(`(?i)\bhow many\b|多少(个|人|部|家|集|次|名|位|款|万人|亿人|用户)|几(个|部|家|集|名|位|款)`)
+)
+
+// askedKind reads what kind of figure a figure question wants; 0 when the
+// wording does not say.
+func askedKind(q string) figureKind {
+	switch {
+	case askPercent.MatchString(q):
+		return kindPercent
+	case askFold.MatchString(q):
+		return kindFold
+	case askMoney.MatchString(q):
+		return kindMoney
+	case askCount.MatchString(q):
+		return kindCount
+	}
+	return 0
 }
 
 var cjkNumeral = regexp.MustCompile(`[0-9０-９一二三四五六七八九十百千万亿两零〇][0-9０-９一二三四五六七八九十百千万亿两零〇.]*[个位名年次倍万亿千百种项家部集岁天月日号%％人元]`)
@@ -85,6 +136,7 @@ func signals(sentence string, qLower string) sentenceSignals {
 		if f.Unit == text.UnitYear || f.Unit == text.UnitDate {
 			s.date = true
 		}
+		s.kinds |= kindOf(f.Unit)
 	}
 	if strings.ContainsFunc(sentence, text.IsCJK) {
 		if !s.number && cjkNumeral.MatchString(sentence) {

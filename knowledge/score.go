@@ -148,6 +148,9 @@ func expansionTerm(x Expansion, ret Retrieval) (qterm, bool) {
 		_ = aw
 	}
 	t.weight = w
+	if t.entity && w < commonEntityShare*max(ret.MaxIDF, 1) {
+		t.entity, t.salient = false, false
+	}
 	return t, true
 }
 
@@ -407,9 +410,15 @@ func numberShare(nums []string, terms map[string]bool) float64 {
 	return float64(n) / float64(len(nums))
 }
 
-func typeMatch(want answerType, sig sentenceSignals) bool {
+func typeMatch(want answerType, kind figureKind, sig sentenceSignals) bool {
 	switch want {
 	case askNumber:
+		if kind != 0 && sig.kinds != 0 {
+			// A sentence whose figures the extractor read must hold the
+			// kind asked for; one with only number words or CJK numerals
+			// ("三万人", "dozens") may.
+			return sig.kinds&kind != 0
+		}
 		return sig.number
 	case askDate:
 		return sig.date
@@ -444,8 +453,8 @@ const (
 )
 
 // wantsSecond reports whether the answer should quote a second sentence.
-func wantsSecond(want answerType, first candidate) bool {
-	return !(typeMatch(want, first.sig) && first.feats[fCoverage] >= confidentCoverage)
+func wantsSecond(want answerType, kind figureKind, first candidate) bool {
+	return !(typeMatch(want, kind, first.sig) && first.feats[fCoverage] >= confidentCoverage)
 }
 
 // pickSecond chooses a sentence to quote after the first: the one that adds
