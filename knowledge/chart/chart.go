@@ -370,11 +370,17 @@ func pickScale(unit string, max float64, zh bool) scale {
 func title(metric string, opt Options) string {
 	t := records.MetricName(metric, opt.Chinese)
 	if opt.Chinese {
+		if t == "" {
+			t = "数据"
+		}
 		t += "：各来源数据"
 		if opt.Entity != "" {
 			t = opt.Entity + " " + t
 		}
 		return t
+	}
+	if t == "" {
+		t = "Figures"
 	}
 	t = strings.ToUpper(t[:1]) + t[1:] + ", by source"
 	if opt.Entity != "" {

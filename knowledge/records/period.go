@@ -359,7 +359,7 @@ var (
 
 // qualify marks as-of dates, year ends, and meta periods.
 func qualify(s string, ps *periodSpan, sentence bool) {
-	before, after := s[:ps.start], s[ps.end:]
+	before, after := tail(s[:ps.start], 60), s[ps.end:]
 	if p := ps.p; p.Kind == KindDay || p.Kind == KindMonth {
 		if asOfBefore.MatchString(before) || strings.HasPrefix(after, "底") || strings.HasPrefix(after, "末") || strings.HasPrefix(after, "时") {
 			ps.p = asOf(p)
@@ -391,6 +391,10 @@ func qualify(s string, ps *periodSpan, sentence bool) {
 // "（Today.az刊载，2026年初）"); a range in parentheses is a real period
 // ("(2021 to 2025)").
 func inBrackets(s string, start, end int) bool {
+	// Brackets are looked for nearby only, so that long texts cost
+	// linear time.
+	lo, hi := runeStart(s, max(0, start-200)), runeStart(s, min(len(s), end+200))
+	s, start, end = s[lo:hi], start-lo, end-lo
 	open := strings.LastIndexAny(s[:start], "《")
 	if open >= 0 && !strings.ContainsAny(s[open:start], "》") {
 		return true

@@ -63,6 +63,8 @@ type Record struct {
 	// fallback is the period nearest in the sentence when the figure's
 	// clause names none; the note's period field comes first.
 	fallback Period
+	// zh is set when the sentence is written in Chinese.
+	zh bool
 	// reported is set when a past-tense verb introduces the figure ("made
 	// $1.4 billion in 2024"): an actual figure even in a forecast note.
 	reported bool
@@ -179,7 +181,7 @@ func mergeLines(lines [][]Record, zhFirst bool) []Record {
 	var first, second []Record
 	for _, l := range lines {
 		for _, r := range l {
-			if text.IsCJKText(r.Sentence) == zhFirst {
+			if r.zh == zhFirst {
 				first = append(first, r)
 			} else {
 				second = append(second, r)
@@ -297,15 +299,20 @@ func extractSentence(s string) []Record {
 	low := asciiLower(s)
 	gm, ents := glossaryMentions(s)
 	figs := sentenceFigures(s, hidden)
+	if len(figs) == 0 {
+		return nil
+	}
+	zh := text.IsCJKText(s)
+	marked := forecastMark.MatchString(s)
 	var out []Record
 	for i, f := range figs {
 		lo, hi := clause(s, f.start, f.end)
-		r := Record{Text: f.text, Value: f.value, High: f.high, Unit: f.unit, Sentence: s}
+		r := Record{Text: f.text, Value: f.value, High: f.high, Unit: f.unit, Sentence: s, zh: zh}
 		r.Unit = countUnit(s, low, f, lo, hi)
 		r.Metric, r.Entity = metricOf(low, f, r.Unit, lo, hi, gm, ents)
 		r.Period, r.fallback = periodOf(periods, f, lo, hi)
-		r.Forecast = forecastCue(s, low, f.start)
-		r.reported = !r.Forecast && reportedVerb.MatchString(s[:f.start])
+		r.Forecast = marked || forecastBefore.MatchString(tail(s[:f.start], 400))
+		r.reported = !r.Forecast && reportedVerb.MatchString(tail(s[:f.start], 80))
 		r.Estimate = estimateCue(s, low, f.start, lo)
 		r.Bound = boundOf(s, low, f)
 		if r.Period.Kind == KindAsOf && r.Forecast && strings.HasSuffix(r.Period.From, "-12") {
@@ -409,7 +416,7 @@ func sentenceFigures(s string, hidden []hiddenSpan) []figure {
 		if i+1 < len(figs) {
 			g := figs[i+1]
 			gap := s[f.end:g.start]
-			if rangeSep.MatchString(gap) && (f.unit == "" || f.unit == g.unit) && !fromBefore.MatchString(s[:f.start]) {
+			if rangeSep.MatchString(gap) && (f.unit == "" || f.unit == g.unit) && !fromBefore.MatchString(tail(s[:f.start], 40)) {
 				lowV := f.value
 				if f.unit == "" && g.unit != "" && scaled(g.text) && !scaled(f.text) && f.value < numberPart(g.text) {
 					lowV = f.value * g.value / numberPart(g.text)
@@ -481,9 +488,14 @@ func isName(s string, f text.FigureSpan) bool {
 }
 
 var (
-	qualBefore = regexp.MustCompile(`(?i)(?:\b(?:aged|the|top|first|last|within|after|in|over|for|past)\s+(?:just\s+|only\s+|the\s+)?|前|第|满分|近)$`)
-	qualAfter  = regexp.MustCompile(`(?i)^\s*(?:(?:days?|hours?|weeks?|months?|years?)\b|(?:highest|most|biggest|largest|leading|best|top)\b|(?:个)?(?:天|小时|个月|年)(?:内|后|里|时间)|岁|out of|and over)`)
-	afterWord  = regexp.MustCompile(`(?i)^\s*(?:天|小时|个月|年)`)
+	qualBefore    = regexp.MustCompile(`(?i)(?:\b(?:aged|the|top|first|last|within|after|in|over|for|past)\s+(?:just\s+|only\s+|the\s+)?|前|第|满分|近)$`)
+	qualAfter     = regexp.MustCompile(`(?i)^\s*(?:(?:days?|hours?|weeks?|months?|years?)\b|(?:highest|most|biggest|largest|leading|best|top)\b|(?:个)?(?:天|小时|个月|年)(?:内|后|里|时间)|岁|out of|and over)`)
+	afterWord     = regexp.MustCompile(`(?i)^\s*(?:天|小时|个月|年)`)
+	andOverAfter  = regexp.MustCompile(`(?i)^ (?:and over|out of)`)
+	agedOnly      = regexp.MustCompile(`(?i)\baged\s+$`)
+	outOfBefore   = regexp.MustCompile(`(?i)out of $`)
+	withinAfterZH = regexp.MustCompile(`^(?:个)?(?:天|小时|个月|年)(?:内|后|里|时间)`)
+	rankAfter     = regexp.MustCompile(`(?i)^ (?:highest|most|biggest|largest|leading|best|top)\b`)
 	// "aged 40 to 59", "first 10", "40至59岁": ages and ranks.
 	agedBefore = regexp.MustCompile(`(?i)(?:\baged\s+(?:\d+\s*(?:to|-|–)\s*)?|\bfirst\s+|前)$`)
 	agedAfter  = regexp.MustCompile(`^(?:至|到|-|–|~)\d+岁`)
@@ -498,27 +510,26 @@ func isQualifier(s string, f text.FigureSpan) bool {
 	if f.Unit != text.UnitNone {
 		return false
 	}
-	before, after := s[:f.Start], s[f.End:]
+	before, after := tail(s[:f.Start], 40), s[f.End:]
 	if qualAfter.MatchString(after) {
 		b := qualBefore.FindString(before)
-		if b != "" || strings.HasPrefix(strings.TrimSpace(after), "岁") || regexp.MustCompile(`^(?:个)?(?:天|小时|个月|年)(?:内|后|里|时间)`).MatchString(after) ||
-			regexp.MustCompile(`(?i)^ (?:highest|most|biggest|largest|leading|best|top)\b`).MatchString(after) {
+		if b != "" || strings.HasPrefix(strings.TrimSpace(after), "岁") || withinAfterZH.MatchString(after) || rankAfter.MatchString(after) {
 			if strings.HasSuffix(before, "近") && !afterWord.MatchString(after) {
 				return false
 			}
 			return true
 		}
-		if regexp.MustCompile(`(?i)^ (?:and over|out of)`).MatchString(after) || regexp.MustCompile(`(?i)\baged\s+$`).MatchString(before) {
+		if andOverAfter.MatchString(after) || agedOnly.MatchString(before) {
 			return true
 		}
 	}
 	if agedBefore.MatchString(before) || agedAfter.MatchString(after) || rankBeforeZH.MatchString(before) {
 		return true
 	}
-	if strings.HasSuffix(before, "满分") || regexp.MustCompile(`(?i)out of $`).MatchString(before) {
+	if strings.HasSuffix(before, "满分") || outOfBefore.MatchString(before) {
 		return true // the scale of a rating, "8 out of 10"
 	}
-	if strings.HasSuffix(before, "后") && regexp.MustCompile(`^天`).MatchString(after) {
+	if strings.HasSuffix(before, "后") && strings.HasPrefix(after, "天") {
 		return true // "上线后18天"
 	}
 	return false
@@ -529,21 +540,47 @@ func isQualifier(s string, f text.FigureSpan) bool {
 // and full stops end one; parentheses do not, so that "90 billion yuan
 // ($12.7 billion)" shares its clause.
 func clause(s string, start, end int) (int, int) {
-	lo := 0
-	for i := start - 1; i >= 0; i-- {
+	// A clause is bounded, so that a text without punctuation costs
+	// linear time, not quadratic.
+	const maxClause = 400
+	lo := runeStart(s, max(0, start-maxClause))
+	for i := start - 1; i >= lo; i-- {
 		if isBoundary(s, i) {
 			lo = i + 1
 			break
 		}
 	}
-	hi := len(s)
-	for i := end; i < len(s); i++ {
+	hi := runeStart(s, min(len(s), end+maxClause))
+	for i := end; i < hi; i++ {
 		if isBoundary(s, i) {
 			hi = i
 			break
 		}
 	}
 	return lo, hi
+}
+
+// runeStart moves i forward to the start of a character.
+func runeStart(s string, i int) int {
+	for i < len(s) && !utf8.RuneStart(s[i]) {
+		i++
+	}
+	return i
+}
+
+// tail is the last n bytes of s or a little less, whole characters.
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[runeStart(s, len(s)-n):]
+}
+
+// around is a window of the sentence around [start, end) in which the
+// sentence-wide fallbacks look for cues.
+func around(s string, start, end int) (int, int) {
+	const w = 300
+	return runeStart(s, max(0, start-w)), runeStart(s, min(len(s), end+w))
 }
 
 func isBoundary(s string, i int) bool {
@@ -648,7 +685,8 @@ func countUnit(s, low string, f figure, lo, hi int) string {
 	// A noun before the figure, nearest first, in the clause and then in
 	// the sentence, Chinese or English; in "X of Y" the head X counts
 	// ("daily active users of short dramas topped 300 million").
-	for _, from := range []int{lo, 0} {
+	wlo, _ := around(s, f.start, f.end)
+	for _, from := range []int{lo, wlo} {
 		if u := nounBefore(s[from:f.start]); u != "" {
 			return u
 		}
@@ -700,6 +738,7 @@ func nounBefore(s string) string {
 // and the entity it is about.
 func metricOf(low string, f figure, unit string, lo, hi int, gm, ents []mention) (string, string) {
 	entity, overseasEntity := nearestEntity(ents, lo, hi, f.start)
+	wlo, whi := around(low, f.start, f.end)
 	as := func(class string) []mention {
 		var out []mention
 		for _, m := range gm {
@@ -715,9 +754,9 @@ func metricOf(low string, f figure, unit string, lo, hi int, gm, ents []mention)
 		if m == "" {
 			// In the sentence, a specific cue (a fund, a cost, the box
 			// office) beats the generic market words around it.
-			m, _ = nearestCue(low, 0, len(low), f.start, f.end, moneyCues, specificMoney, as("money")...)
+			m, _ = nearestCue(low, wlo, whi, f.start, f.end, moneyCues, specificMoney, as("money")...)
 			if m == "" {
-				m, _ = nearestCue(low, 0, len(low), f.start, f.end, moneyCues, nil, as("money")...)
+				m, _ = nearestCue(low, wlo, whi, f.start, f.end, moneyCues, nil, as("money")...)
 			}
 		}
 		if m == MarketSize || m == Revenue || m == "" {
@@ -726,7 +765,7 @@ func metricOf(low string, f figure, unit string, lo, hi int, gm, ents []mention)
 				m = OverseasRevenue
 			case entity != "":
 				m = Revenue
-			case hasAny(low[lo:hi], overseasCues) || hasAny(low, overseasWords):
+			case hasAny(low[lo:hi], overseasCues) || hasAny(low[wlo:whi], overseasWords):
 				m = OverseasRevenue
 			case m == "":
 				m = Revenue
@@ -747,14 +786,14 @@ func metricOf(low string, f figure, unit string, lo, hi int, gm, ents []mention)
 	if allowed != nil {
 		m, _ = nearestCue(low, lo, hi, f.start, f.end, countCues, allowed, as("count")...)
 		if m == "" && unit != UnitUsers {
-			m, _ = nearestCue(low, 0, len(low), f.start, f.end, countCues, allowed, as("count")...)
+			m, _ = nearestCue(low, wlo, whi, f.start, f.end, countCues, allowed, as("count")...)
 		}
 		if m == "" && unit == UnitUsers {
-			m, _ = nearestCue(low, 0, len(low), f.start, f.end, countCues, []string{MAU, DAU}, as("count")...)
+			m, _ = nearestCue(low, wlo, whi, f.start, f.end, countCues, []string{MAU, DAU}, as("count")...)
 		}
 	}
 	if unit == UnitPeople && m == "" {
-		if hasAny(low, []string{"watch", "观看", "viewers", "观众"}) {
+		if hasAny(low[wlo:whi], []string{"watch", "观看", "viewers", "观众"}) {
 			m = Users
 		}
 	}
@@ -820,18 +859,12 @@ var (
 	underBefore    = regexp.MustCompile(`(?i)(?:\b(?:under|less than|below|fewer than|up to)\s+(?:US\$|\$|RMB\s)?|不足|不到|低于|最高)$`)
 )
 
-// forecastCue reports a forecast word before the figure in its sentence,
-// or a "(forecast)" mark anywhere in it.
-func forecastCue(s, low string, start int) bool {
-	return forecastBefore.MatchString(s[:start]) || forecastMark.MatchString(s)
-}
-
 func estimateCue(s, low string, start, lo int) bool {
-	return estimateBefore.MatchString(s[:start]) || estimateWord.MatchString(s[lo:start])
+	return estimateBefore.MatchString(tail(s[:start], 40)) || estimateWord.MatchString(tail(s[lo:start], 200))
 }
 
 func boundOf(s, low string, f figure) string {
-	before := s[:f.start]
+	before := tail(s[:f.start], 40)
 	switch {
 	case overBefore.MatchString(before), strings.HasPrefix(s[f.end:], "多"), strings.HasPrefix(s[f.end:], "余"),
 		strings.HasPrefix(strings.TrimLeft(s[f.end:], "个部家人次"), "以上"), strings.HasSuffix(f.text, "-plus"):
