@@ -58,8 +58,9 @@ const (
 type Options struct {
 	// Chinese labels (the question was asked in Chinese).
 	Chinese bool
-	// Entity names what the figures are about when they are not the whole
-	// market ("hongguo"); it goes into the title.
+	// Entity scopes the chart to the figures about one app, company or
+	// place (a records entity id, "hongguo"); empty draws the whole
+	// market's. It is named in the title.
 	Entity string
 }
 
@@ -77,10 +78,17 @@ type Result struct {
 	Omitted int
 }
 
-// Render draws the records of one metric over time. Records of other
-// metrics and records without a period are ignored.
+// Render draws the records of one metric over time, of the entity the
+// options name (none: the whole market). Records of other metrics or
+// entities and records without a period are ignored.
 func Render(rs []records.Record, metric string, opt Options) (Result, error) {
-	timeline := records.Timeline(rs, metric)
+	var scoped []records.Record
+	for _, r := range rs {
+		if r.Entity == opt.Entity {
+			scoped = append(scoped, r)
+		}
+	}
+	timeline := records.Timeline(scoped, metric)
 	if len(timeline) == 0 || len(timeline[0].Records) < 2 {
 		return Result{}, ErrTooFew
 	}

@@ -52,6 +52,13 @@ func decode(t *testing.T, res Result) {
 	}
 }
 
+func entity(rs []records.Record, e string) []records.Record {
+	for i := range rs {
+		rs[i].Entity = e
+	}
+	return rs
+}
+
 func TestRender(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -67,11 +74,11 @@ func TestRender(t *testing.T) {
 		{"market size, Chinese", marketSizes(), records.MarketSize, Options{Chinese: true}, 3, 8, 2, "CNY"},
 		{"two points", marketSizes()[:2], records.MarketSize, Options{}, 1, 2, 0, "CNY"},
 		{"forecasts only", []records.Record{marketSizes()[2], marketSizes()[3]}, records.MarketSize, Options{Chinese: true}, 1, 2, 0, "CNY"},
-		{"a platform", []records.Record{
+		{"a platform", entity([]records.Record{
 			rec(records.MAU, records.UnitUsers, 54e6, "2024-03", "QuestMobile", "Longbridge", false),
 			rec(records.MAU, records.UnitUsers, 120e6, "2024-09", "QuestMobile", "36Kr", false),
 			rec(records.MAU, records.UnitUsers, 212e6, "2025-06", "QuestMobile", "Dao Insights", false),
-		}, records.MAU, Options{Entity: "Hongguo"}, 1, 3, 0, records.UnitUsers},
+		}, "hongguo"), records.MAU, Options{Entity: "hongguo"}, 1, 3, 0, records.UnitUsers},
 		{"percent", []records.Record{
 			rec(records.Penetration, "percent", 31.4, "2024-01", "Miaozhen Systems (秒针系统)", "eMarketer", false),
 			rec(records.Penetration, "percent", 49.8, "2025-02", "Miaozhen Systems (秒针系统)", "eMarketer", false),
@@ -102,6 +109,7 @@ func TestRenderTooFew(t *testing.T) {
 		{"none", nil, records.MarketSize},
 		{"one figure", marketSizes()[:1], records.MarketSize},
 		{"another metric", marketSizes(), records.Jobs},
+		{"another entity", entity(marketSizes(), "hongguo"), records.MarketSize},
 		{"one in each unit", []records.Record{marketSizes()[0], marketSizes()[8]}, records.MarketSize},
 	}
 	for _, tt := range tests {
@@ -120,7 +128,7 @@ func TestRenderCorpus(t *testing.T) {
 	all := records.ExtractAll(docs).Records
 	drawn := 0
 	for _, m := range records.Metrics() {
-		tl := records.Timeline(all, m)
+		tl := records.Timeline(records.Match(all, records.Query{Metric: m}).Records, m)
 		if len(tl) == 0 || len(tl[0].Records) < 2 {
 			continue
 		}

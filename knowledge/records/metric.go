@@ -370,7 +370,7 @@ var topicCues = []cue{
 	{"overseas revenue", OverseasRevenue}, {"overseas market", OverseasRevenue}, {"revenue abroad", OverseasRevenue}, {"海外收入", OverseasRevenue},
 	{"海外市场", OverseasRevenue}, {"出海", OverseasRevenue}, {"海外", OverseasRevenue}, {"overseas", OverseasRevenue},
 	{"box office", BoxOffice}, {"票房", BoxOffice}, {"production cost", Cost}, {"cost", Cost}, {"budget", Cost}, {"成本", Cost},
-	{"users", Users}, {"viewers", Users}, {"audience", Users}, {"用户", Users}, {"观众", Users}, {"用户规模", Users},
+	{"users", Users}, {"viewers", Users}, {"watch", Users}, {"观看", Users}, {"audience", Users}, {"用户", Users}, {"观众", Users}, {"用户规模", Users},
 	{"monthly active users", MAU}, {"monthly users", MAU}, {"mau", MAU}, {"月活", MAU}, {"月活跃用户", MAU},
 	{"daily active users", DAU}, {"daily users", DAU}, {"dau", DAU}, {"日活", DAU},
 	{"penetration", Penetration}, {"渗透率", Penetration}, {"share of viewers paying", SharePaying}, {"pay", SharePaying},
