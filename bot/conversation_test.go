@@ -35,6 +35,8 @@ func TestResolveFollowUp(t *testing.T) {
 		{"a full question stands alone", "How big was the market in 2023?", "How many micro-dramas got a distribution licence in China in 2024?", followNone, ""},
 		{"a full question starting with and", "How big was the market in 2023?", "And how many jobs did the micro-drama boom create in Hengdian in 2024?", followNone, ""},
 		{"a follow-up to nothing", "", "what about 2024?", followUnresolved, ""},
+		{"a metric follow-up to nothing", "", "and the users?", followUnresolved, ""},
+		{"what about, with its own subject", "", "What about the platypus series?", followNone, ""},
 		{"who said that, to nothing", "", "who said that?", followUnresolved, ""},
 		{"a question with no previous turn", "", "How many jobs?", followNone, ""},
 		{"a marker with nothing to change", "How big was the market in 2023?", "and?", followUnresolved, ""},

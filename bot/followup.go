@@ -60,7 +60,9 @@ func resolveFollowUp(prev *turn, q string) followUp {
 	}
 	delta, marked := stripMarkers(q)
 	if prev == nil {
-		if marked && shortQuestion(q, 5) {
+		// "what about 2024?" and "and the users?" need the question before
+		// them; "what about the platypus series?" names its own subject.
+		if marked && shortQuestion(q, 5) && !namesSubject(delta) {
 			return followUp{kind: followUnresolved}
 		}
 		return followUp{}
@@ -219,6 +221,27 @@ func merge(prev, delta string) (string, bool) {
 		changed = true
 	}
 	return out, changed
+}
+
+// namesSubject reports whether a follow-up's remainder names something to
+// ask about: a word that is neither a year, a stop word nor a metric.
+func namesSubject(delta string) bool {
+	metric := make([]bool, len(delta))
+	for _, m := range glossary.Default().Find(delta) {
+		if m.Entry.Kind == glossary.Metric || m.Entry.Kind == glossary.Unit {
+			for i := m.Start; i < m.End; i++ {
+				metric[i] = true
+			}
+		}
+	}
+	for _, loc := range wordRE.FindAllStringIndex(delta, -1) {
+		w := strings.ToLower(delta[loc[0]:loc[1]])
+		if metric[loc[0]] || followStop[w] || yearRE.MatchString(w) || strings.Trim(w, "0123456789年") == "" {
+			continue
+		}
+		return true
+	}
+	return false
 }
 
 func containsEntry(ms []glossary.Match, e *glossary.Entry) bool {
