@@ -165,6 +165,11 @@ func extractPassage(src knowledge.Source, p knowledge.Passage) []Record {
 	}
 	for i := range out {
 		fillPeriod(&out[i], note, src.Date)
+		// A forecast note may mark some of its years as actual: "2024
+		// (actual) to 2030 (forecast)".
+		if note != nil && strings.Contains(note.Period, out[i].Period.Label+" (actual)") {
+			out[i].reported = true
+		}
 		if note != nil && note.Forecast && !out[i].reported {
 			out[i].Forecast = true
 		}
@@ -750,6 +755,21 @@ func metricOf(low string, f figure, unit string, lo, hi int, gm, ents []mention)
 	}
 	switch unitClass(unit) {
 	case text.UnitCNY, text.UnitUSD, "HKD", "EUR", "GBP":
+		if entity == "" && !hasAny(low[lo:hi], overseasCues) {
+			// A market abroad named in another clause of the sentence, as
+			// a market: "the US is the largest micro-drama market, with
+			// US$819 million" (but not "livedoor News (Japan, ...)").
+			var places []mention
+			for _, e := range ents {
+				if isPlace(e.id) {
+					plo, phi := clause(low, e.start, e.end)
+					if strings.Contains(low[plo:phi], "market") || strings.Contains(low[plo:phi], "市场") {
+						places = append(places, e)
+					}
+				}
+			}
+			entity, overseasEntity = nearestEntity(places, wlo, whi, f.start)
+		}
 		m, _ := nearestCue(low, lo, hi, f.start, f.end, moneyCues, nil, as("money")...)
 		if m == "" {
 			// In the sentence, a specific cue (a fund, a cost, the box
