@@ -39,6 +39,9 @@ func TestResolveFollowUp(t *testing.T) {
 		{"what about, with its own subject", "", "What about the platypus series?", followNone, ""},
 		{"who said that, to nothing", "", "who said that?", followUnresolved, ""},
 		{"a question with no previous turn", "", "How many jobs?", followNone, ""},
+		{"a short question of its own", "How big was the market in 2023?", "How many jobs?", followNone, ""},
+		{"a fragment", "How big was the market in 2023?", "2024?", followMerged, "How big was the market in 2024?"},
+		{"an entity fragment", "How many users does Hongguo have?", "Kuaishou?", followMerged, "How many users does Kuaishou have?"},
 		{"a marker with nothing to change", "How big was the market in 2023?", "and?", followUnresolved, ""},
 	}
 	for _, tt := range tests {

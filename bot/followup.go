@@ -37,7 +37,9 @@ var (
 	endZH    = regexp.MustCompile(`[呢吗]?\s*[?？。!！]*\s*$`)
 	whoSaid  = regexp.MustCompile(`(?i)^\s*(?:and\s+)?(?:who\s+(?:said|says|say|reported|claims?|published|estimated|counted)\b|(?:what|which)\s+(?:is\s+the\s+|was\s+the\s+)?(?:sources?|reports?)\b|where\s+(?:does|did|is)\s+(?:that|this|it)\s+(?:come|from)|sources?\s*[?？]*\s*$)|谁说的|谁统计的|出处|来源是|数据来源|来自哪|哪里来的|根据什么|谁的数据`)
 	yearRE   = regexp.MustCompile(`(?:19|20)\d{2}`)
-	wordRE   = regexp.MustCompile(`[\p{L}\p{N}][\p{L}\p{N}'’-]*`)
+	// asksItself matches a sentence that opens as a full question.
+	asksItself = regexp.MustCompile(`(?i)^\s*(?:how|what|who|whom|whose|when|where|which|why|is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|list|name|tell|give|show)\b|^\s*\S*(?:多少|什么|哪|谁|几|怎么|如何|是否|吗)`)
+	wordRE     = regexp.MustCompile(`[\p{L}\p{N}][\p{L}\p{N}'’-]*`)
 )
 
 // stop words that carry no topic in a short follow-up.
@@ -67,7 +69,9 @@ func resolveFollowUp(prev *turn, q string) followUp {
 		}
 		return followUp{}
 	}
-	if !marked && !(shortQuestion(q, 4) && lacksPrevious(prev.resolved, q)) {
+	// Without a marker, only a fragment ("2024?", "Kuaishou?", "in
+	// 2022") is a follow-up: "How many jobs?" is a question of its own.
+	if !marked && (!shortQuestion(q, 4) || asksItself.MatchString(q) || !lacksPrevious(prev.resolved, q)) {
 		return followUp{}
 	}
 	if marked && !shortQuestion(q, 8) {
