@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"dramabot/bot/discord"
 	"dramabot/bot/httpapi"
 	"dramabot/bot/telegram"
+	"dramabot/knowledge"
 	"dramabot/knowledge/dict"
 )
 
@@ -63,16 +65,38 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 	log.Info("index ready", "passages", st.Passages, "sources", st.Sources, "embedder", st.Embedder, "changes", lib.changes.String())
 
 	var reindexMu sync.Mutex
+	var core *bot.Core
 	reindex := func(ctx context.Context) (string, error) {
 		reindexMu.Lock()
 		defer reindexMu.Unlock()
+		before := map[string]bool{}
+		for _, h := range lib.store.Passages(math.MaxInt) {
+			before[h.Passage.ID] = true
+		}
 		summary, err := lib.reindex(ctx)
 		metrics.ObserveReindex(err)
 		st := lib.store.Stats()
 		metrics.SetIndex(st.Passages, st.BuiltAt)
+		if err == nil {
+			// Subscriptions hear of the passages this reindex added; the
+			// posts go out after the reindex has answered.
+			var added []knowledge.Hit
+			for _, h := range lib.store.Passages(math.MaxInt) {
+				if !before[h.Passage.ID] {
+					added = append(added, h)
+				}
+			}
+			if len(added) > 0 {
+				go func(l bot.ReindexListener) {
+					actx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+					defer cancel()
+					l.PassagesAdded(actx, added)
+				}(core)
+			}
+		}
 		return summary, err
 	}
-	core := bot.New(bot.Config{
+	core = bot.New(bot.Config{
 		Knowledge: k, Logger: log, Metrics: metrics, RateLimit: cfg.RateLimit,
 		Admins: cfg.Admins, Reindex: reindex, Version: version, DataDir: cfg.DataDir,
 	})
