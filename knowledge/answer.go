@@ -216,6 +216,7 @@ func (e *Engine) compose(q string, groups [][]string, exps []Expansion, ret Retr
 	kind := askedKind(q)
 	qNumbers := questionNumbers(q)
 	focus := focusTerms(q)
+	focusQT := qt.containing(focus)
 	qSeq := seqTerms(text.QueryTerms(q))
 	sc := scriptOf(q)
 	if groups != nil {
@@ -282,7 +283,7 @@ func (e *Engine) compose(q string, groups [][]string, exps []Expansion, ret Retr
 			}
 			f[fCount] = qt.countShare(c.terms)
 			f[fNumbers] = numberShare(qNumbers, c.terms)
-			if len(focus) > 0 && anyIn(focus, c.terms) {
+			if len(focus) > 0 && (anyIn(focus, c.terms) || focusQT.found(c.terms)) {
 				f[fFocus] = 1
 			}
 			if titlePassage {
@@ -318,7 +319,11 @@ func (e *Engine) compose(q string, groups [][]string, exps []Expansion, ret Retr
 			if passageCov[c.hit] >= minPassageCoverage {
 				anyFigure = true
 			}
-			if c.score >= first.score-typedSwitchMargin {
+			margin := typedSwitchMargin
+			if kind != 0 {
+				margin = kindSwitchMargin
+			}
+			if c.score >= first.score-margin {
 				first = c
 				break
 			}

@@ -168,7 +168,10 @@ func markNames(qt questionTerms, q string, known func(string) bool) {
 		}
 	}
 	for i := range qt {
-		if len(qt[i].alts) == 1 && names[qt[i].alts[0]] && !known(qt[i].alts[0]) {
+		if len(qt[i].alts) != 1 || known(qt[i].alts[0]) {
+			continue
+		}
+		if names[qt[i].alts[0]] {
 			qt[i].salient = true
 		}
 	}

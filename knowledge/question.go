@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"dramabot/knowledge/text"
 )
@@ -72,8 +73,10 @@ type sentenceSignals struct {
 	date   bool // a year, a month name, 年/月/日 with a number
 	name   bool // a capitalized word or CJK text the question does not contain
 	// kinds are the kinds of figure the sentence holds (years and dates
-	// apart).
-	kinds figureKind
+	// apart); amount is set when it holds any figure that is not a year or
+	// a date, number words and CJK numerals included.
+	kinds  figureKind
+	amount bool
 }
 
 // figureKind is what a figure measures, as far as its unit tells: a figure
@@ -139,8 +142,11 @@ func signals(sentence string, qLower string) sentenceSignals {
 		s.kinds |= kindOf(f.Unit)
 	}
 	if strings.ContainsFunc(sentence, text.IsCJK) {
-		if !s.number && cjkNumeral.MatchString(sentence) {
+		for _, m := range cjkNumeral.FindAllString(sentence, -1) {
 			s.number = true
+			if last, _ := utf8.DecodeLastRuneInString(m); !strings.ContainsRune("年月日号", last) {
+				s.amount = true
+			}
 		}
 		if !s.date && cjkDate.MatchString(sentence) {
 			s.date = true
@@ -150,7 +156,7 @@ func signals(sentence string, qLower string) sentenceSignals {
 	for i, w := range words {
 		lw := strings.ToLower(w)
 		if numberWords[lw] {
-			s.number = true
+			s.number, s.amount = true, true
 		}
 		if monthWords[lw] {
 			s.date = true
@@ -160,11 +166,12 @@ func signals(sentence string, qLower string) sentenceSignals {
 			s.name = true
 		}
 	}
+	s.amount = s.amount || s.kinds != 0
 	return s
 }
 
 var (
-	enFocus = regexp.MustCompile(`(?i)\bhow (?:many|much)\s+([a-z][a-z-]*)|\b(?:number|amount|percentage|share|proportion) of\s+(?:the\s+)?([a-z][a-z-]*)`)
+	enFocus = regexp.MustCompile(`(?i)\bhow (?:many|much)\s+((?:[a-z][a-z'-]*\s+){0,2}[a-z][a-z'-]*)|\b(?:number|amount|percentage|share|proportion) of\s+(?:the\s+)?((?:[a-z][a-z'-]*\s+){0,2}[a-z][a-z'-]*)`)
 	zhFocus = regexp.MustCompile(`(?:多少|几|幾)(?:个|個|位|名|家|部|项|項|种|種|次|倍)?([\p{Han}]{2,4})`)
 )
 
@@ -174,7 +181,7 @@ var (
 func focusTerms(q string) []string {
 	var counted string
 	if m := enFocus.FindStringSubmatch(q); m != nil {
-		counted = m[1] + m[2]
+		counted = headNoun(m[1] + m[2])
 	} else if m := zhFocus.FindStringSubmatch(q); m != nil {
 		counted = m[1]
 	}
@@ -188,4 +195,28 @@ func focusTerms(q string) []string {
 		}
 	}
 	return out
+}
+
+// focusStop ends the noun phrase after "how many": "how many micro-drama
+// users were there" counts users.
+var focusStop = map[string]bool{
+	"were": true, "are": true, "was": true, "is": true, "did": true, "does": true, "do": true, "have": true,
+	"has": true, "had": true, "will": true, "would": true, "can": true, "could": true, "in": true, "on": true,
+	"of": true, "at": true, "for": true, "there": true, "per": true, "by": true, "from": true, "to": true,
+	"the": true, "a": true, "an": true, "and": true, "or": true, "that": true, "which": true, "who": true,
+}
+
+// headNoun returns the last word of the noun phrase that starts phrase.
+func headNoun(phrase string) string {
+	var last string
+	for i, w := range strings.Fields(phrase) {
+		if i == 0 && strings.EqualFold(w, "times") {
+			return "" // "how many times larger": a multiple, not a thing counted
+		}
+		if focusStop[strings.ToLower(w)] {
+			break
+		}
+		last = w
+	}
+	return last
 }

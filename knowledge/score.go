@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -413,11 +414,14 @@ func numberShare(nums []string, terms map[string]bool) float64 {
 func typeMatch(want answerType, kind figureKind, sig sentenceSignals) bool {
 	switch want {
 	case askNumber:
-		if kind != 0 && sig.kinds != 0 {
+		if kind != 0 {
 			// A sentence whose figures the extractor read must hold the
 			// kind asked for; one with only number words or CJK numerals
-			// ("三万人", "dozens") may.
-			return sig.kinds&kind != 0
+			// ("三万人", "dozens") may; a year is not an amount.
+			if sig.kinds != 0 {
+				return sig.kinds&kind != 0
+			}
+			return sig.amount
 		}
 		return sig.number
 	case askDate:
@@ -434,6 +438,10 @@ const (
 	// sentence has none, the best sentence that has one is taken instead
 	// if it scores within this margin.
 	typedSwitchMargin = 0.1
+	// kindSwitchMargin is typedSwitchMargin when the question says which
+	// kind of figure it wants ("how many times", "what share"): a
+	// sentence without one cannot answer it however well it matches.
+	kindSwitchMargin = 0.2
 	// answerBudget bounds the two sentences together, in runes; with the
 	// citation markers the answer stays within maxAnswerRunes.
 	answerBudget = 390
@@ -534,3 +542,33 @@ func rerank(hits []Hit, top int, cands []candidate, passageCov []float64) ([]Hit
 
 // focusW rewards a sentence that names what a figure question counts.
 const focusW = 0.2
+
+// containing returns the terms of qt that hold one of words, as the term
+// itself or in the question's own wording of an expansion: the focus of a
+// figure question ("users") is found through its synonyms (用户, viewers).
+func (qt questionTerms) containing(words []string) questionTerms {
+	var out questionTerms
+	for _, t := range qt {
+		own := t.alts
+		if len(t.phrases) > 0 && t.alts == nil {
+			own = t.phrases[0].terms
+		}
+		for _, w := range words {
+			if slices.Contains(own, w) {
+				out = append(out, t)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// found reports whether set holds any of qt.
+func (qt questionTerms) found(set map[string]bool) bool {
+	for _, t := range qt {
+		if t.found(set) > 0 {
+			return true
+		}
+	}
+	return false
+}
