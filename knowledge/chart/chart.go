@@ -97,6 +97,12 @@ func Render(rs []records.Record, metric string, opt Options) (Result, error) {
 	for _, s := range timeline[1:] {
 		res.Omitted += len(s.Records)
 	}
+	// Amounts are flows: when a metric has yearly figures, a figure for
+	// January to August beside them would read as a fall. Only years are
+	// drawn then; the others are counted as left out.
+	var parts int
+	main.Records, parts = yearsOnly(main.Records)
+	res.Omitted += parts
 	fonts, err := loadFonts()
 	if err != nil {
 		return Result{}, err
@@ -125,11 +131,17 @@ func Render(rs []records.Record, metric string, opt Options) (Result, error) {
 		if name == "" {
 			name = face.fit(r.Source.Publisher)
 		}
-		s := byName[name]
+		// "iiMedia Research" and "iiMedia Research (艾媒咨询)" are one
+		// producer, and so are a regulator and its deputy head.
+		key := producerKey(name)
+		s := byName[key]
 		if s == nil {
 			s = &series{name: name}
-			byName[name] = s
+			byName[key] = s
 			order = append(order, s)
+		}
+		if len(name) < len(s.name) {
+			s.name = name
 		}
 		pt := plotter.XY{X: x, Y: value(r) / scale.div}
 		if r.Forecast {
@@ -152,16 +164,22 @@ func Render(rs []records.Record, metric string, opt Options) (Result, error) {
 	p := plot.New()
 	style(p, face)
 	p.Title.Text = face.fit(title(metric, opt))
+	p.Title.Padding = vg.Points(6)
 	p.Y.Label.Text = face.fit(scale.label)
 	p.Y.Min = 0
 	p.Y.Max = maxValue(main.Records) / scale.div * 1.12 // room above the highest point for the legend
 	p.X.Min, p.X.Max = math.Floor(minX)-0.25, math.Ceil(maxX)+0.25
 	p.X.Tick.Marker = yearTicks{}
-	p.Legend.Top, p.Legend.Left = true, true
-	p.Legend.YOffs = -vg.Points(4)
 	p.Add(plotter.NewGrid())
+	// The legend gets a column of its own right of the plot: with a dozen
+	// producers it would cover the points.
+	legend := plot.NewLegend()
+	legend.TextStyle = text.Style{Font: face.font(vg.Points(10)), Handler: face.handler, Color: color.Black}
+	legend.Top, legend.Left = true, true
+	legend.Padding = vg.Points(2)
 	for i, s := range order {
 		c := palette[i%len(palette)]
+		shape := shapes[(i/len(palette))%len(shapes)]
 		for _, part := range []struct {
 			pts      plotter.XYs
 			forecast bool
@@ -178,10 +196,10 @@ func Render(rs []records.Record, metric string, opt Options) (Result, error) {
 			line.Width = vg.Points(1.8)
 			points.Color = c
 			points.Radius = vg.Points(4)
-			points.Shape = draw.CircleGlyph{}
+			points.Shape = shape.filled
 			if part.forecast {
 				line.Dashes = []vg.Length{vg.Points(6), vg.Points(4)}
-				points.Shape = draw.RingGlyph{}
+				points.Shape = shape.hollow
 				points.Radius = vg.Points(4.5)
 			}
 			if len(part.pts) > 1 {
@@ -189,7 +207,7 @@ func Render(rs []records.Record, metric string, opt Options) (Result, error) {
 			}
 			p.Add(points)
 			if !part.forecast || len(s.reported) == 0 {
-				p.Legend.Add(s.name, line, points)
+				legend.Add(clipRunes(s.name, maxLegend), line, points)
 			}
 		}
 	}
@@ -199,7 +217,7 @@ func Render(rs []records.Record, metric string, opt Options) (Result, error) {
 		l.Color, sc.Color = gray, gray
 		l.Dashes = []vg.Length{vg.Points(6), vg.Points(4)}
 		sc.Shape, sc.Radius = draw.RingGlyph{}, vg.Points(4.5)
-		p.Legend.Add(face.fit(words(opt.Chinese).forecast), l, sc)
+		legend.Add(face.fit(words(opt.Chinese).forecast), l, sc)
 	}
 
 	// The sources under the plot.
@@ -215,12 +233,17 @@ func Render(rs []records.Record, metric string, opt Options) (Result, error) {
 	if res.Omitted > 0 {
 		lines = append(lines, fmt.Sprintf(words(opt.Chinese).omitted, res.Omitted))
 	}
-	res.Width = Width
+	// Measuring the legend needs only a rectangle, not a canvas.
+	probe := draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: px(Width), Y: px(plotH)}}}
+	lr := legend.Rectangle(probe)
+	legendW := lr.Max.X - lr.Min.X + px(24)
+	res.Width = Width + int(math.Ceil(float64(legendW/vg.Inch*dpi)))
 	res.Height = plotH + (len(lines)+1)*lineH
 	c := vgimg.NewWith(vgimg.UseWH(px(res.Width), px(res.Height)), vgimg.UseDPI(dpi))
 	dc := draw.New(c)
 	footer := vg.Length(len(lines)+1) * px(lineH)
-	p.Draw(draw.Crop(dc, 0, 0, footer, 0))
+	p.Draw(draw.Crop(dc, 0, -legendW, footer, 0))
+	legend.Draw(draw.Crop(dc, px(Width)+px(8), -px(8), footer, -px(40)))
 	ts := draw.TextStyle{Color: color.Gray{Y: 40}, Font: face.font(10), Handler: face.handler}
 	for i, l := range lines {
 		y := footer - vg.Length(i+1)*px(lineH)
@@ -235,6 +258,64 @@ func Render(rs []records.Record, metric string, opt Options) (Result, error) {
 	}
 	res.PNG = buf.Bytes()
 	return res, nil
+}
+
+// maxLegend bounds a legend entry, in characters.
+const maxLegend = 48
+
+func clipRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// shapes pair a filled marker for reported figures with a hollow one for
+// forecasts; past ten producers the colours repeat with the next pair.
+var shapes = []struct{ filled, hollow draw.GlyphDrawer }{
+	{draw.CircleGlyph{}, draw.RingGlyph{}},
+	{draw.BoxGlyph{}, draw.SquareGlyph{}},
+	{draw.PyramidGlyph{}, draw.TriangleGlyph{}},
+}
+
+// producerKey is a producer's name without what its brackets add.
+func producerKey(name string) string {
+	var b strings.Builder
+	depth := 0
+	for _, r := range name {
+		switch r {
+		case '(', '（':
+			depth++
+		case ')', '）':
+			if depth > 0 {
+				depth--
+			}
+		default:
+			if depth == 0 {
+				b.WriteRune(unicode.ToLower(r))
+			}
+		}
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// yearsOnly keeps only the yearly figures of amounts when there are at
+// least two, and says how many others it left out.
+func yearsOnly(rs []records.Record) ([]records.Record, int) {
+	if len(rs) == 0 || (rs[0].Unit != "CNY" && rs[0].Unit != "USD") {
+		return rs, 0
+	}
+	var years []records.Record
+	for _, r := range rs {
+		if r.Period.Kind == records.KindYear {
+			years = append(years, r)
+		}
+	}
+	if len(years) < 2 {
+		return rs, 0
+	}
+	return years, len(rs) - len(years)
 }
 
 var palette = []color.Color{
@@ -392,7 +473,7 @@ func title(metric string, opt Options) string {
 	}
 	t = strings.ToUpper(t[:1]) + t[1:] + ", by source"
 	if opt.Entity != "" {
-		t = opt.Entity + ": " + t
+		t = strings.ToUpper(opt.Entity[:1]) + opt.Entity[1:] + ": " + t
 	}
 	return t
 }
@@ -401,8 +482,8 @@ func title(metric string, opt Options) string {
 type chartWords struct{ sources, forecast, more, omitted string }
 
 var (
-	enWords = chartWords{"Sources:", "forecast (dashed, hollow)", "…and %d more sources", "%d figures in other units are not drawn (never converted)."}
-	zhWords = chartWords{"来源：", "预测（虚线、空心点）", "……另有%d个来源", "另有%d个其他单位的数据未画出（不作换算）。"}
+	enWords = chartWords{"Sources:", "forecast (dashed, hollow)", "…and %d more sources", "%d figures in other units or for parts of a year are not drawn (currencies are never converted)."}
+	zhWords = chartWords{"来源：", "预测（虚线、空心点）", "……另有%d个来源", "另有%d个其他单位或非全年的数据未画出（货币不作换算）。"}
 )
 
 func words(zh bool) chartWords {
