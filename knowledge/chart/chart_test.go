@@ -125,7 +125,7 @@ func TestRenderTooFew(t *testing.T) {
 // two figures in a unit, in both languages: each series is a producer.
 func TestRenderCorpus(t *testing.T) {
 	docs, _ := ingest.Default()
-	all := records.ExtractAll(docs).Records
+	all := records.ExtractAll(docs)
 	drawn := 0
 	for _, m := range records.Metrics() {
 		tl := records.Timeline(records.Match(all, records.Query{Metric: m}).Records, m)

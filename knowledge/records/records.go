@@ -113,13 +113,15 @@ func capped(rs []Record) Table {
 	return t
 }
 
-// ExtractAll reads the records of many documents, capped.
-func ExtractAll(docs []knowledge.Document) Table {
+// ExtractAll reads the records of many documents. It is the whole
+// figure table, to keep beside the index, and is not capped: the lists
+// shown from it (Match, Timeline) are.
+func ExtractAll(docs []knowledge.Document) []Record {
 	var all []Record
 	for _, d := range docs {
 		all = append(all, Extract(d)...)
 	}
-	return capped(all)
+	return all
 }
 
 // Extract reads every figure of a document as a record. Years and dates
