@@ -516,11 +516,4 @@ func hardCut(s string, n int) string {
 	return cut + "…"
 }
 
-func plural(n int, word string) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
-}
-
 func runeLen(s string) int { return utf8.RuneCountInString(s) }

@@ -253,11 +253,6 @@ func (b *Bot) deleteOriginal(ctx context.Context, i *discordgo.Interaction) erro
 		discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), tokenBucket("interaction-original", i.Token), nil, nil)
 }
 
-func (b *Bot) followup(ctx context.Context, i *discordgo.Interaction, p *payload) error {
-	_, err := b.followupID(ctx, i, p)
-	return err
-}
-
 // followupID sends a follow-up message and returns its id.
 func (b *Bot) followupID(ctx context.Context, i *discordgo.Interaction, p *payload) (string, error) {
 	var m sentMessage
