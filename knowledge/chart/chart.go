@@ -48,10 +48,14 @@ const (
 	Width     = 1000
 	MinWidth  = 800
 	MinHeight = 450
-	plotH     = 560 // the plot above the sources
-	lineH     = 18  // one line of sources
-	maxSource = 10  // source lines; more are counted in one last line
-	dpi       = 96
+	plotH     = 520 // the plot above the sources
+	// maxLegendW bounds the legend's column right of the plot; the plot
+	// keeps the rest of Width. Pixels cost time: encoding the PNG is most
+	// of a chart's.
+	maxLegendW = 330
+	lineH      = 18 // one line of sources
+	maxSource  = 10 // source lines; more are counted in one last line
+	dpi        = 96
 )
 
 // Options says how to draw.
@@ -207,7 +211,7 @@ func Render(rs []records.Record, metric string, opt Options) (Result, error) {
 			}
 			p.Add(points)
 			if !part.forecast || len(s.reported) == 0 {
-				legend.Add(clipRunes(s.name, maxLegend), line, points)
+				legend.Add(clip(s.name, face, legend.TextStyle.Font, px(maxLegendW)-legend.ThumbnailWidth-px(24)), line, points)
 			}
 		}
 	}
@@ -236,14 +240,14 @@ func Render(rs []records.Record, metric string, opt Options) (Result, error) {
 	// Measuring the legend needs only a rectangle, not a canvas.
 	probe := draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: px(Width), Y: px(plotH)}}}
 	lr := legend.Rectangle(probe)
-	legendW := lr.Max.X - lr.Min.X + px(24)
-	res.Width = Width + int(math.Ceil(float64(legendW/vg.Inch*dpi)))
+	legendW := min(lr.Max.X-lr.Min.X+px(16), px(maxLegendW))
+	res.Width = Width
 	res.Height = plotH + (len(lines)+1)*lineH
 	c := vgimg.NewWith(vgimg.UseWH(px(res.Width), px(res.Height)), vgimg.UseDPI(dpi))
 	dc := draw.New(c)
 	footer := vg.Length(len(lines)+1) * px(lineH)
 	p.Draw(draw.Crop(dc, 0, -legendW, footer, 0))
-	legend.Draw(draw.Crop(dc, px(Width)+px(8), -px(8), footer, -px(40)))
+	legend.Draw(draw.Crop(dc, px(Width)-legendW+px(8), 0, footer, -px(40)))
 	ts := draw.TextStyle{Color: color.Gray{Y: 40}, Font: face.font(10), Handler: face.handler}
 	for i, l := range lines {
 		y := footer - vg.Length(i+1)*px(lineH)
@@ -258,17 +262,6 @@ func Render(rs []records.Record, metric string, opt Options) (Result, error) {
 	}
 	res.PNG = buf.Bytes()
 	return res, nil
-}
-
-// maxLegend bounds a legend entry, in characters.
-const maxLegend = 48
-
-func clipRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }
 
 // shapes pair a filled marker for reported figures with a hollow one for
