@@ -329,13 +329,93 @@ func dateRange(from, to string) string {
 	return from + " – " + to
 }
 
+// topicNames names the market notes' topics in both languages.
+var topicNames = map[string][2]string{
+	"market-size": {"market size", "市场规模"}, "users": {"users", "用户"}, "jobs": {"jobs", "就业"},
+	"titles": {"titles and licensing", "剧目与备案"}, "regulation": {"regulation", "监管"},
+	"platforms": {"platforms", "平台"}, "overseas": {"overseas apps", "出海"},
+	"production": {"production cost and time", "制作成本与周期"}, "clusters": {"production clusters", "拍摄基地"},
+	"hits": {"hits", "爆款"},
+}
+
+// TopicsLine counts the market notes by topic, the largest first: "By
+// topic: overseas apps 36 · market size 30 · …"; "" without notes.
+func TopicsLine(l Lang, srcs []knowledge.SourceStat) string {
+	counts := map[string]int{}
+	var order []string
+	for _, s := range srcs {
+		if s.Note == nil || s.Note.Topic == "" {
+			continue
+		}
+		if counts[s.Note.Topic] == 0 {
+			order = append(order, s.Note.Topic)
+		}
+		counts[s.Note.Topic]++
+	}
+	if len(order) == 0 {
+		return ""
+	}
+	sort.SliceStable(order, func(i, j int) bool { return counts[order[i]] > counts[order[j]] })
+	parts := make([]string, len(order))
+	for i, t := range order {
+		name := strings.ReplaceAll(t, "-", " ")
+		if n, ok := topicNames[t]; ok {
+			name = n[0]
+			if l == LangZH {
+				name = n[1]
+			}
+		}
+		parts[i] = fmt.Sprintf("%s %d", name, counts[t])
+	}
+	if l == LangZH {
+		return "按主题：" + strings.Join(parts, " · ")
+	}
+	return "By topic: " + strings.Join(parts, " · ")
+}
+
+// ChatGroups splits the publisher groups for a chat, where a line per
+// publisher of a single note would scroll for pages: the publishers with
+// several documents (at most max), and the rest.
+func ChatGroups(groups []PublisherGroup, max int) (shown, rest []PublisherGroup) {
+	for _, g := range groups {
+		if g.Documents > 1 && len(shown) < max || len(groups) <= max {
+			shown = append(shown, g)
+		} else {
+			rest = append(rest, g)
+		}
+	}
+	return shown, rest
+}
+
+// RestLine sums up the publishers a chat does not list one by one: "and 47
+// more publishers with one document each: A, B, …".
+func RestLine(l Lang, rest []PublisherGroup, maxRunes int) string {
+	if len(rest) == 0 {
+		return ""
+	}
+	docs := 0
+	names := make([]string, len(rest))
+	for i, g := range rest {
+		docs += g.Documents
+		names[i] = g.Publisher
+	}
+	head := fmt.Sprintf("and %s with %s: ", plural(len(rest), "more publisher"), plural(docs, "document"))
+	if l == LangZH {
+		head = fmt.Sprintf("另有 %d 个发布方，共 %d 份资料：", len(rest), docs)
+	}
+	return head + Excerpt(strings.Join(names, ", "), maxRunes)
+}
+
 // SourcesText lists the corpus by publisher, for the command line.
 func SourcesText(srcs []knowledge.SourceStat) string {
 	if len(srcs) == 0 {
 		return T(LangEN).NoSources + "\n"
 	}
 	var b strings.Builder
-	b.WriteString(SourcesHead(LangEN, srcs) + ":\n")
+	b.WriteString(SourcesHead(LangEN, srcs) + ".\n")
+	if t := TopicsLine(LangEN, srcs); t != "" {
+		b.WriteString(t + ".\n")
+	}
 	for _, g := range GroupSources(srcs) {
 		fmt.Fprintf(&b, "  %s — %s", g.Publisher, GroupLine(LangEN, g))
 		if g.URL != "" && g.Notes == 0 {

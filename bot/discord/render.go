@@ -150,12 +150,19 @@ func figuresMessage(r bot.Reply, asOf string) outMessage {
 func sourcesMessages(l bot.Lang, srcs []knowledge.SourceStat, asOf string) []outMessage {
 	t := bot.T(l)
 	var lines []string
-	for _, g := range bot.GroupSources(srcs) {
+	if tl := bot.TopicsLine(l, srcs); tl != "" {
+		lines = append(lines, fitEscaped(tl, 1000))
+	}
+	shown, rest := bot.ChatGroups(bot.GroupSources(srcs), 30)
+	for _, g := range shown {
 		name := fitEscaped(g.Publisher, 100)
 		if g.Notes == 0 && g.URL != "" {
 			name = link(name, g.URL)
 		}
 		lines = append(lines, "• "+name+" — "+fitEscaped(bot.GroupLine(l, g), 600))
+	}
+	if r := bot.RestLine(l, rest, 600); r != "" {
+		lines = append(lines, "• "+fitEscaped(r, 1000))
 	}
 	if len(lines) == 0 {
 		lines = []string{t.NoSources}

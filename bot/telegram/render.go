@@ -28,6 +28,8 @@ const (
 	publisherExcerpt = 100
 	maxURLLen        = 2048
 	maxInlineFigures = 10
+	// maxPublishers bounds the publishers /sources lists one by one.
+	maxPublishers = 30
 )
 
 // Rendering rules: every piece of text goes through esc, markup is added
@@ -334,12 +336,19 @@ func sourcesBlocks(l bot.Lang, srcs []knowledge.SourceStat) []string {
 		return []string{esc(bot.T(l).NoSources)}
 	}
 	lines := []string{"<b>" + esc(bot.T(l).Sources) + "</b>" + esc(bot.T(l).Colon+bot.SourcesHead(l, srcs))}
-	for _, g := range bot.GroupSources(srcs) {
+	if t := bot.TopicsLine(l, srcs); t != "" {
+		lines = append(lines, esc(t))
+	}
+	shown, rest := bot.ChatGroups(bot.GroupSources(srcs), maxPublishers)
+	for _, g := range shown {
 		name := esc(bot.Excerpt(g.Publisher, publisherExcerpt))
 		if u := safeURL(g.URL); u != "" && g.Notes == 0 {
 			name = `<a href="` + esc(u) + `">` + name + `</a>`
 		}
 		lines = append(lines, "• "+name+" — "+esc(bot.GroupLine(l, g)))
+	}
+	if r := bot.RestLine(l, rest, 600); r != "" {
+		lines = append(lines, "• "+esc(r))
 	}
 	return lineBlocks(lines)
 }
