@@ -171,3 +171,35 @@ func readFile(t *testing.T, path string) string {
 	b, _ := os.ReadFile(path)
 	return string(b)
 }
+
+// TestRateLimitNoticeOncePerCoolDown: in a group, a user over the limit gets
+// one notice; further messages in the cool-down get a 👀 reaction, not
+// another notice for everyone to read.
+func TestRateLimitNoticeOncePerCoolDown(t *testing.T) {
+	e := start(t, setup{core: bot.Config{RateLimit: 1}, cfg: Config{MaxInFlight: 1}})
+	g, alice := telegramtest.Group, telegramtest.Alice
+	ask := func(text string) telegramtest.Message {
+		return e.tg.Push(telegramtest.InChat(g, alice, "/ask "+text))
+	}
+	first := ask(question)
+	e.tg.WaitReplyTo(t, g.ID, first.MessageID)
+	second := ask("and another?")
+	if m := e.tg.WaitReplyTo(t, g.ID, second.MessageID); !strings.Contains(m.Plain, "too fast") {
+		t.Fatalf("notice %q", m.Plain)
+	}
+	third := ask("and one more?")
+	e.tg.WaitFor(t, "a reaction", func() bool { return len(e.tg.Reactions()) == 1 })
+	if r := e.tg.Reactions()[0]; r.MessageID != third.MessageID || len(r.Emoji) != 1 || r.Emoji[0] != "👀" {
+		t.Errorf("reaction %+v, want 👀 on message %d", r, third.MessageID)
+	}
+	sentinel := e.tg.Push(telegramtest.InChat(g, telegramtest.Bob, "/about"))
+	e.tg.WaitReplyTo(t, g.ID, sentinel.MessageID)
+	if n := len(e.tg.Sent(g.ID)); n != 3 {
+		t.Errorf("%d messages in the group, want the answer, one notice and /about", n)
+	}
+	// In a private chat every message still gets its notice.
+	e.tg.Push(telegramtest.Private(alice, "again?"))
+	if m := e.tg.WaitSent(t, alice.ID, 1)[0]; !strings.Contains(m.Plain, "too fast") {
+		t.Errorf("private notice %q", m.Plain)
+	}
+}
