@@ -62,7 +62,8 @@ func (b *Bot) handleMessage(ctx context.Context, m *discordgo.Message) {
 		req.Conversation = m.ChannelID
 	}
 	target := m.ChannelID // where the answer goes
-	if !dm && !inThread && replyTo == "" && b.cfg.Threads && text != "" {
+	_, isCommand := bot.ParseCommand(text)
+	if !dm && !inThread && replyTo == "" && b.cfg.Threads && text != "" && !isCommand {
 		// Opt-in: a mention in a channel opens a thread for its
 		// conversation, so follow-ups do not need the mention.
 		if id, err := b.startThread(ctx, m, text); err != nil {
