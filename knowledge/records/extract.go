@@ -67,7 +67,10 @@ func extractSentence(s string) []Record {
 		if money(r.Unit) && !hasOwnCue(low, lo, hi, f, gm) {
 			for j := len(out) - 1; j >= 0; j-- {
 				if money(out[j].Unit) {
-					r.Metric, r.Entity = out[j].Metric, out[j].Entity
+					r.Metric = out[j].Metric
+					if e, _ := nearestEntity(ents, lo, hi, f.start); e == "" {
+						r.Entity = out[j].Entity
+					}
 					break
 				}
 			}
@@ -476,20 +479,8 @@ func metricOf(low string, f figure, unit string, lo, hi int, gm, ents []mention)
 	}
 	switch unitClass(unit) {
 	case text.UnitCNY, text.UnitUSD, "HKD", "EUR", "GBP":
-		if entity == "" && !hasAny(low[lo:hi], overseasCues) {
-			// A market abroad named in another clause of the sentence, as
-			// a market: "the US is the largest micro-drama market, with
-			// US$819 million" (but not "livedoor News (Japan, ...)").
-			var places []mention
-			for _, e := range ents {
-				if isPlace(e.id) {
-					plo, phi := clause(low, e.start, e.end)
-					if strings.Contains(low[plo:phi], "market") || strings.Contains(low[plo:phi], "市场") {
-						places = append(places, e)
-					}
-				}
-			}
-			entity, overseasEntity = nearestEntity(places, wlo, whi, f.start)
+		if entity == "" && !hasAny(low[lo:hi], overseasCues) && !hasAny(low[lo:hi], wholeMarketWords) {
+			entity, overseasEntity = sentenceSubject(low, ents, wlo, whi, f.start)
 		}
 		m, _ := nearestCue(low, lo, hi, f.start, f.end, moneyCues, nil, as("money")...)
 		if m == "" {
@@ -504,6 +495,8 @@ func metricOf(low string, f figure, unit string, lo, hi int, gm, ents []mention)
 			switch {
 			case entity != "" && overseasEntity && isPlace(entity):
 				m = OverseasRevenue
+			case isCity(entity) && m == MarketSize:
+				// a city's own micro-drama industry
 			case entity != "":
 				m = Revenue
 			case hasAny(low[lo:hi], overseasCues) || hasAny(low[wlo:whi], overseasWords):
@@ -542,6 +535,27 @@ func metricOf(low string, f figure, unit string, lo, hi int, gm, ents []mention)
 		m = unitMetric[unit]
 	}
 	return m, entity
+}
+
+// sentenceSubject finds the subject an amount is about when its own
+// clause names none: a market named as a market in another clause ("the
+// US is the largest micro-drama market, with US$819 million", "Shanghai's
+// new micro-drama measures aim ... for an annual industry scale of 15
+// billion yuan") or an app named as an app ("ReelShort, the leading short
+// drama app, was making more than US$24 million a month"), but not a
+// publisher's country ("livedoor News (Japan, ...)").
+func sentenceSubject(low string, ents []mention, wlo, whi, fs int) (string, bool) {
+	var cands []mention
+	for _, e := range ents {
+		plo, phi := clause(low, e.start, e.end)
+		switch {
+		case (isPlace(e.id) || isCity(e.id)) && hasAny(low[plo:phi], marketWords):
+			cands = append(cands, e)
+		case !isPlace(e.id) && !isCity(e.id) && hasAny(low[plo:phi], appWords):
+			cands = append(cands, e)
+		}
+	}
+	return nearestEntity(cands, wlo, whi, fs)
 }
 
 func hasAny(low string, cues []string) bool {

@@ -178,7 +178,7 @@ var moneyCues = []cue{
 	{"cost", Cost}, {"costs", Cost}, {"budget", Cost}, {"budgets", Cost}, {"invested", Cost}, {"investment", Cost},
 	{"成本", Cost}, {"预算", Cost}, {"投资", Cost}, {"投入", Cost},
 	{"rent", Price}, {"hiring", Price}, {"hire", Price}, {"for each hour", Price}, {"a day", Price}, {"起价", Price}, {"场租", Price}, {"另收", Price}, {"每天可达", Price},
-	{"spend", Spending}, {"spending", Spending}, {"pay to unlock", Spending}, {"pay to see", Spending}, {"每月花费", Spending}, {"花费", Spending},
+	{"spend", Spending}, {"<spending", Spending}, {"pay to unlock", Spending}, {"pay to see", Spending}, {"每月花费", Spending}, {"花费", Spending},
 	{"fund", Funding}, {"引导资金", Funding}, {"引导经费", Funding}, {"经费", Funding},
 	{"market", MarketSize}, {"market size", MarketSize}, {"industry", MarketSize}, {"sector", MarketSize}, {"revenue", MarketSize},
 	{"worth", MarketSize}, {"output value", MarketSize}, {"industry scale", MarketSize}, {"earned", MarketSize},
@@ -280,6 +280,28 @@ func isPlace(entity string) bool {
 	}
 	return false
 }
+
+// isCity reports a Chinese city or production base: its money is its
+// own industry's, not the national market's.
+func isCity(entity string) bool {
+	switch entity {
+	case "shanghai", "zhengzhou", "hengdian", "quzhou", "zhongtong":
+		return true
+	}
+	return false
+}
+
+// marketWords, in the clause that names a place, make the place the
+// market an amount is about.
+var marketWords = []string{"market", "measures", "市场", "产业", "举措"}
+
+// appWords, in the clause that names an app or platform, make it the
+// subject of an amount in another clause.
+var appWords = []string{"app", "platform", "应用", "平台"}
+
+// wholeMarketWords in an amount's own clause say it is about the whole
+// market, whatever the sentence names elsewhere.
+var wholeMarketWords = []string{"china", "chinese", "industry", "market", "中国", "全国", "行业", "市场"}
 
 // glossaryMetrics maps the glossary's metric entries to metric ids, by
 // the kind of figure they can describe.

@@ -242,8 +242,11 @@ func merge(a *Record, b Record) {
 	if a.Metric == "" {
 		a.Metric = b.Metric
 	}
-	if a.Entity == "" {
-		a.Entity = b.Entity
+	if a.Entity == "" && b.Entity != "" {
+		// What an amount measures depends on whom it is about: the other
+		// line's subject brings its reading ("ReelShort ... 2400万美元" is
+		// ReelShort's revenue, not the market's).
+		a.Entity, a.Metric = b.Entity, b.Metric
 	}
 	if a.Period.IsZero() {
 		a.Period = b.Period
@@ -321,16 +324,17 @@ func samePeriod(r, q Period) bool {
 	return false
 }
 
-// Differ reports whether the rows disagree: two values in the same unit
-// that differ by more than 5% of the larger. Forecasts are compared only
-// with forecasts and reported figures only with reported ones; two
-// currencies are compared only through an equivalent the source itself
-// gave.
+// Differ reports whether the rows disagree: two values for the same
+// period (or an as-of date inside it) in the same unit that differ by
+// more than 5% of the larger. A series over time is not a disagreement.
+// Forecasts are compared only with forecasts and reported figures only
+// with reported ones; two currencies are compared only through an
+// equivalent the source itself gave.
 func Differ(rows []Record) bool {
 	for i := range rows {
 		for j := i + 1; j < len(rows); j++ {
 			a, b := rows[i], rows[j]
-			if a.Forecast != b.Forecast {
+			if a.Forecast != b.Forecast || !samePeriod(a.Period, b.Period) && !samePeriod(b.Period, a.Period) {
 				continue
 			}
 			va, vb, ok := comparable(a, b)

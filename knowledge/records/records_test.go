@@ -213,6 +213,8 @@ func TestDiffer(t *testing.T) {
 		{"through the source's own equivalent", []Record{withEq, usd(9.4e9, false)}, true},
 		{"equivalent that agrees", []Record{withEq, usd(12.5e9, false)}, false},
 		{"one row", []Record{cny(1, false)}, false},
+		{"different years are a series", []Record{cny(504.4e8, false), rec(MarketSize, "CNY", 373.9e8, "2023", false, "c")}, false},
+		{"an as-of date inside the year", []Record{cny(504.4e8, false), rec(MarketSize, "CNY", 300e8, "as of 2024-12", false, "c")}, true},
 		{"none", nil, false},
 	}
 	for _, tt := range tests {
