@@ -405,4 +405,17 @@ func TestDefaultCorpus(t *testing.T) {
 	if !Differ(reported) {
 		t.Errorf("no disagreement among %d reported 2024 market sizes", len(reported))
 	}
+	q, ok := Topic("Hongguo monthly users")
+	if !ok {
+		t.Fatal("no topic")
+	}
+	hongguo := Match(all, q)
+	if hongguo.Total < 4 {
+		t.Errorf("Hongguo's monthly users: %d records", hongguo.Total)
+	}
+	for _, r := range Match(all, Query{Metric: MAU}).Records {
+		if r.Entity != "" {
+			t.Errorf("the market's monthly users hold %s's: %+v", r.Entity, r)
+		}
+	}
 }
