@@ -364,6 +364,7 @@ func isWordRune(c byte) bool {
 // PassagesAdded posts the added passages that match a chat's
 // subscriptions to that chat, within its hourly budget.
 func (c *Core) PassagesAdded(ctx context.Context, added []knowledge.Hit) {
+	c.forgetNotes()
 	a := c.alerts
 	a.mu.Lock()
 	subs := slices.Clone(a.subs)

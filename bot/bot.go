@@ -112,6 +112,10 @@ type Core struct {
 	feedbackLog *FeedbackLog          // nil: memory only
 
 	alerts *alerts
+
+	notesMu sync.Mutex
+	notes   map[string]*knowledge.NoteInfo // see noteIndex
+	notesAt time.Time
 }
 
 // New returns a Core.
@@ -428,6 +432,7 @@ func (c *Core) Reindex(ctx context.Context, req Request) Reply {
 		return Reply{Kind: KindInfo, RequestID: id, Message: "Reindexing is not available in this mode."}
 	}
 	summary, err := c.reindex(ctx)
+	c.forgetNotes()
 	if err != nil {
 		c.log.Error("reindex failed", "request_id", id, "platform", req.Platform, "err", err)
 		return Reply{Kind: KindError, RequestID: id, Message: "Reindexing failed; answers keep coming from the previous index. The log has the details."}

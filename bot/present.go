@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"dramabot/knowledge"
@@ -36,15 +37,34 @@ func (c *Core) present(a knowledge.Answer, lang Lang) knowledge.Answer {
 	return a
 }
 
-// noteIndex maps source ids to their market-note descriptions.
+// noteIndex maps source ids to their market-note descriptions. Listing
+// the sources walks the whole index, so the map is kept for a while and
+// rebuilt after a reindex.
 func (c *Core) noteIndex() map[string]*knowledge.NoteInfo {
+	c.notesMu.Lock()
+	defer c.notesMu.Unlock()
+	if c.notes != nil && time.Since(c.notesAt) < notesTTL {
+		return c.notes
+	}
 	m := map[string]*knowledge.NoteInfo{}
 	for _, s := range c.k.Sources() {
 		if s.Note != nil {
 			m[s.ID] = s.Note
 		}
 	}
+	c.notes, c.notesAt = m, time.Now()
 	return m
+}
+
+// notesTTL bounds how long noteIndex serves a map built before a reindex
+// it was not told about.
+const notesTTL = 5 * time.Minute
+
+// forgetNotes makes the next noteIndex rebuild the map.
+func (c *Core) forgetNotes() {
+	c.notesMu.Lock()
+	c.notes = nil
+	c.notesMu.Unlock()
 }
 
 // IsByline reports whether a passage is a page's title or byline: it
