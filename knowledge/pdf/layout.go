@@ -32,20 +32,22 @@ type textBlock struct {
 	box
 }
 
-// parseBBox reads pdftotext's -bbox-layout output into pages of
-// paragraphs.
-func parseBBox(r io.Reader) ([]Page, error) {
+// parseBBox reads pdftotext's -bbox-layout output into the document's
+// title and its pages of paragraphs.
+func parseBBox(r io.Reader) (Doc, error) {
 	dec := xml.NewDecoder(r)
 	// The output is XHTML with a DOCTYPE; entities beyond XML's own are
 	// not used.
 	dec.Strict = false
 	var (
-		pages []Page
-		cur   *Page
-		blk   *textBlock
-		ln    *line
-		wd    *word
-		text  strings.Builder
+		pages   []Page
+		cur     *Page
+		blk     *textBlock
+		ln      *line
+		wd      *word
+		text    strings.Builder
+		title   strings.Builder
+		inTitle bool
 	)
 	for {
 		tok, err := dec.Token()
@@ -53,11 +55,13 @@ func parseBBox(r io.Reader) ([]Page, error) {
 			break
 		}
 		if err != nil {
-			return nil, err
+			return Doc{}, err
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
 			switch t.Name.Local {
+			case "title":
+				inTitle = cur == nil
 			case "page":
 				pages = append(pages, Page{Number: len(pages) + 1})
 				cur = &pages[len(pages)-1]
@@ -76,9 +80,13 @@ func parseBBox(r io.Reader) ([]Page, error) {
 		case xml.CharData:
 			if wd != nil {
 				text.Write(t)
+			} else if inTitle {
+				title.Write(t)
 			}
 		case xml.EndElement:
 			switch t.Name.Local {
+			case "title":
+				inTitle = false
 			case "word":
 				if wd != nil && ln != nil {
 					wd.text = strings.TrimSpace(text.String())
@@ -103,9 +111,29 @@ func parseBBox(r io.Reader) ([]Page, error) {
 		}
 	}
 	if len(pages) == 0 {
-		return nil, errors.New("no pages")
+		return Doc{}, errors.New("no pages")
 	}
-	return pages, nil
+	return Doc{Title: cleanTitle(title.String()), Pages: pages}, nil
+}
+
+// cleanTitle drops what PDF writers put in the title when the author gave
+// none: the program's prefix, the source file's name, a placeholder.
+func cleanTitle(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	for _, p := range []string{"Microsoft Word - ", "Microsoft PowerPoint - ", "Microsoft Excel - "} {
+		s = strings.TrimPrefix(s, p)
+	}
+	lower := strings.ToLower(s)
+	for _, ext := range []string{".docx", ".doc", ".wps", ".pptx", ".ppt", ".xlsx", ".pdf", ".html", ".htm"} {
+		if strings.HasSuffix(lower, ext) {
+			return ""
+		}
+	}
+	switch lower {
+	case "untitled", "无标题", "無標題", "title", "标题", "about:blank", "pdf":
+		return ""
+	}
+	return s
 }
 
 func readBox(e xml.StartElement) box {

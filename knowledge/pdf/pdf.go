@@ -51,6 +51,16 @@ const (
 	maxStderrBytes = 64 << 10
 )
 
+// Doc is the text of a PDF.
+type Doc struct {
+	// Title is the title in the document's information, unless it is a
+	// placeholder or a file name ("Microsoft Word - 报告.docx").
+	Title string
+	// Pages are all the pages, page 1 first; a page without text has no
+	// paragraphs, so numbers stay right.
+	Pages []Page
+}
+
 // Page is the text of one page.
 type Page struct {
 	// Number is the page's 1-based number in the file.
@@ -86,20 +96,19 @@ func (r *Reader) Available() error {
 	return nil
 }
 
-// Read returns the pages of the PDF in data; pages without text are
-// included with no paragraphs, so numbers stay right. A PDF with no text at
-// all is ErrNoText.
-func (r *Reader) Read(ctx context.Context, data []byte) ([]Page, error) {
+// Read returns the text of the PDF in data. A PDF with no text at all is
+// ErrNoText.
+func (r *Reader) Read(ctx context.Context, data []byte) (Doc, error) {
 	if len(data) > MaxInputBytes {
-		return nil, fmt.Errorf("the PDF is larger than %d MiB", MaxInputBytes>>20)
+		return Doc{}, fmt.Errorf("the PDF is larger than %d MiB", MaxInputBytes>>20)
 	}
 	// The header may follow a little junk, which readers accept.
 	if !bytes.Contains(data[:min(len(data), 1024)], []byte("%PDF-")) {
-		return nil, errors.New("not a PDF file (no %PDF- header)")
+		return Doc{}, errors.New("not a PDF file (no %PDF- header)")
 	}
 	path, err := exec.LookPath(r.command)
 	if err != nil {
-		return nil, ErrNoPdftotext
+		return Doc{}, ErrNoPdftotext
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
@@ -114,13 +123,13 @@ func (r *Reader) Read(ctx context.Context, data []byte) ([]Page, error) {
 	cmd.WaitDelay = 2 * time.Second
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, fmt.Errorf("pdftotext: %w", err)
+		return Doc{}, fmt.Errorf("pdftotext: %w", err)
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("pdftotext: %w", err)
+		return Doc{}, fmt.Errorf("pdftotext: %w", err)
 	}
 	lr := &io.LimitedReader{R: out, N: r.maxOutput + 1}
-	pages, perr := parseBBox(lr)
+	doc, perr := parseBBox(lr)
 	if perr != nil {
 		cancel() // stop pdftotext: what it prints is no longer read
 	}
@@ -132,42 +141,42 @@ func (r *Reader) Read(ctx context.Context, data []byte) ([]Page, error) {
 	werr := cmd.Wait()
 	switch {
 	case lr.N <= 0:
-		return nil, fmt.Errorf("pdftotext printed more than %d MiB", r.maxOutput>>20)
+		return Doc{}, fmt.Errorf("pdftotext printed more than %d MiB", r.maxOutput>>20)
 	case ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return nil, fmt.Errorf("pdftotext took longer than %s", r.timeout)
+		return Doc{}, fmt.Errorf("pdftotext took longer than %s", r.timeout)
 	case ctx.Err() != nil && perr == nil:
-		return nil, ctx.Err()
+		return Doc{}, ctx.Err()
 	}
 	diag := stderr.String()
 	if werr != nil {
-		return nil, runError(werr, diag)
+		return Doc{}, runError(werr, diag)
 	}
 	if perr != nil {
-		return nil, fmt.Errorf("reading pdftotext's output: %w", perr)
+		return Doc{}, fmt.Errorf("reading pdftotext's output: %w", perr)
 	}
 	// Without poppler-data, pdftotext drops the text set in a
 	// non-embedded Chinese, Japanese or Korean font and only says so on
 	// stderr: refuse the result instead of indexing a page with holes.
 	if i := strings.Index(diag, "Missing language pack"); i >= 0 {
-		return nil, fmt.Errorf("the PDF uses a CJK font without a Unicode map, and reading it needs poppler-data (apt-get install poppler-data): %s", firstLine(diag[i:]))
+		return Doc{}, fmt.Errorf("the PDF uses a CJK font without a Unicode map, and reading it needs poppler-data (apt-get install poppler-data): %s", firstLine(diag[i:]))
 	}
-	cleanPages(pages)
-	if err := checkText(pages); err != nil {
-		return nil, err
+	cleanPages(doc.Pages)
+	if err := checkText(doc.Pages); err != nil {
+		return Doc{}, err
 	}
-	return pages, nil
+	return doc, nil
 }
 
 // ReadText returns the text of the PDF in data with its pages separated by
 // form feeds ("\f"), page 1 first. It is the websource.TextReader form of
 // Read.
 func (r *Reader) ReadText(ctx context.Context, data []byte) (string, error) {
-	pages, err := r.Read(ctx, data)
+	doc, err := r.Read(ctx, data)
 	if err != nil {
 		return "", err
 	}
-	texts := make([]string, len(pages))
-	for i, p := range pages {
+	texts := make([]string, len(doc.Pages))
+	for i, p := range doc.Pages {
 		texts[i] = p.Text()
 	}
 	return strings.Join(texts, "\f"), nil

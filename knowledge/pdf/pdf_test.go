@@ -64,21 +64,26 @@ func readFixture(t testing.TB, name string) []byte {
 func TestKnownText(t *testing.T) {
 	r := needPdftotext(t)
 	tests := []struct {
-		file string
-		kind string
-		want [][]string
+		file  string
+		kind  string
+		title string
+		want  [][]string
 	}{
-		{"ttf-subset.pdf", "embedded subset TrueType with ToUnicode", [][]string{page1, page2}},
-		{"identity-h.pdf", "Type0 CIDFontType2 Identity-H (Chromium)", [][]string{page1, page2, page3}},
-		{"cid-stsong.pdf", "non-embedded STSong-Light, UniGB-UCS2-H, no ToUnicode", [][]string{page1, page2}},
-		{"nocopy.pdf", "owner password only, copying not allowed", [][]string{page1, page2}},
+		{"ttf-subset.pdf", "embedded subset TrueType with ToUnicode", "", [][]string{page1, page2}},
+		{"identity-h.pdf", "Type0 CIDFontType2 Identity-H (Chromium)", "identity-h", [][]string{page1, page2, page3}},
+		{"cid-stsong.pdf", "non-embedded STSong-Light, UniGB-UCS2-H, no ToUnicode", "", [][]string{page1, page2}},
+		{"nocopy.pdf", "owner password only, copying not allowed", "", [][]string{page1, page2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			pages, err := r.Read(context.Background(), readFixture(t, tt.file))
+			doc, err := r.Read(context.Background(), readFixture(t, tt.file))
 			if err != nil {
 				t.Fatalf("%s: %v", tt.kind, err)
 			}
+			if doc.Title != tt.title {
+				t.Errorf("title %q, want %q", doc.Title, tt.title)
+			}
+			pages := doc.Pages
 			if len(pages) != len(tt.want) {
 				t.Fatalf("%s: %d pages, want %d", tt.kind, len(pages), len(tt.want))
 			}
@@ -124,9 +129,9 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pages, err := r.Read(context.Background(), tt.data)
+			doc, err := r.Read(context.Background(), tt.data)
 			if err == nil {
-				t.Fatalf("no error; pages %v", pages)
+				t.Fatalf("no error; pages %v", doc.Pages)
 			}
 			if tt.is != nil && !errors.Is(err, tt.is) {
 				t.Errorf("error %q, want %q", err, tt.is)
@@ -240,6 +245,21 @@ func TestParagraphs(t *testing.T) {
 	}
 }
 
+func TestCleanTitle(t *testing.T) {
+	tests := map[string]string{
+		"2024年微短剧市场报告":             "2024年微短剧市场报告",
+		"Microsoft Word - 报告.docx": "",
+		"Microsoft Word - 行业  报告":  "行业 报告",
+		"untitled":                 "",
+		"":                         "",
+	}
+	for in, want := range tests {
+		if got := cleanTitle(in); got != want {
+			t.Errorf("cleanTitle(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestCleanPages(t *testing.T) {
 	var pages []Page
 	for i := 1; i <= 4; i++ {
@@ -277,12 +297,12 @@ func BenchmarkRead50(b *testing.B) {
 	r := needPdftotext(b)
 	data := readFixture(b, "bench-50.pdf")
 	for b.Loop() {
-		pages, err := r.Read(context.Background(), data)
+		doc, err := r.Read(context.Background(), data)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if len(pages) != 50 {
-			b.Fatalf("%d pages", len(pages))
+		if len(doc.Pages) != 50 {
+			b.Fatalf("%d pages", len(doc.Pages))
 		}
 	}
 }
