@@ -134,15 +134,16 @@ func (e *Engine) AnswerWithHits(ctx context.Context, question string) (Answer, [
 			return Answer{}, nil, fmt.Errorf("answer: %w", err)
 		}
 	}
-	a, hits := e.compose(q, nil, exps, ret)
-	if !a.Abstained || e.opts.Translator == nil || strings.HasPrefix(a.Reason, reasonMissingName) {
+	a, hits := e.compose(q, nil, exps, ret, false)
+	if e.opts.Translator == nil || strings.HasPrefix(a.Reason, reasonMissingName) || !a.Abstained && a.coverage >= confidentNative {
 		// A name no passage mentions is not found by translating the
 		// question's other words either.
 		return a, hits, nil
 	}
-	// The sources in the question's language do not answer it; those in
-	// the other language may: ask again with the glosses of its words
-	// (Chinese to English, or English to Chinese).
+	// The sources in the question's language do not answer it, or answer
+	// only part of it; those in the other language may answer it better:
+	// ask again with the glosses of its words (Chinese to English, or
+	// English to Chinese).
 	var groups [][]string
 	if strings.ContainsFunc(q, text.IsCJK) {
 		groups = e.opts.Translator.Translate(q)
@@ -160,10 +161,30 @@ func (e *Engine) AnswerWithHits(ctx context.Context, question string) (Answer, [
 	if err != nil {
 		return Answer{}, nil, fmt.Errorf("answer: %w", err)
 	}
-	if a2, hits2 := e.compose(q, groups, exps, ret2); !a2.Abstained {
+	// When the question was answered as asked, only sources written in the
+	// other language alone can answer it better.
+	a2, hits2 := e.compose(q, groups, exps, ret2, !a.Abstained)
+	if !a2.Abstained && (a.Abstained || a2.coverage >= a.coverage+translatedBetter) {
 		return a2, hits2, nil
 	}
 	return a, hits, nil
+}
+
+// confidentNative: an answer from sources in the question's language whose
+// best sentence holds this share of the question is not compared with one
+// found through translation. translatedBetter is by how much a translated
+// answer's share must exceed the native one's to be preferred.
+const (
+	confidentNative  = 0.6
+	translatedBetter = 0.15
+)
+
+// Translator gives, for each word of a question, the words the sources
+// may use for it in the other language (knowledge/dict: Chinese to English
+// and English to Chinese).
+type Translator interface {
+	Translate(question string) [][]string
+	TranslateEnglish(question string) [][]string
 }
 
 // salientCoverage: a missing name makes the engine abstain only when the
@@ -179,14 +200,6 @@ const minTranslatedCoverage = 0.35
 // passages do not mention.
 const reasonMissingName = "the passages do not mention"
 
-// Translator gives, for each word of a question, the words the sources
-// may use for it in the other language (knowledge/dict: Chinese to English
-// and English to Chinese).
-type Translator interface {
-	Translate(question string) [][]string
-	TranslateEnglish(question string) [][]string
-}
-
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // minPassageCoverage: the passage a first sentence comes from must hold
@@ -198,7 +211,7 @@ const minPassageCoverage = 0.2
 // reranked by the evidence their best sentence gives.
 // With groups (the glosses of a translated question) the question's terms
 // are those glosses.
-func (e *Engine) compose(q string, groups [][]string, exps []Expansion, ret Retrieval) (Answer, []Hit) {
+func (e *Engine) compose(q string, groups [][]string, exps []Expansion, ret Retrieval, otherOnly bool) (Answer, []Hit) {
 	hits := ret.Hits
 	ans := Answer{Question: q, Citations: []Citation{}, Figures: []Figure{}, Related: []Related{}}
 	if len(hits) == 0 {
@@ -256,6 +269,12 @@ func (e *Engine) compose(q string, groups [][]string, exps []Expansion, ret Retr
 		passageCov[h] = qt.coverage(pterms, nil, nil)
 		passageTerms[hits[h].Passage.ID] = pterms
 		if missingNumber(qNumbers, pterms) {
+			continue
+		}
+		if otherOnly && writtenIn(ptext, scriptOf(q)) {
+			// Searching through translation is for sources written only
+			// in the other language; this one was open to the question
+			// as asked (a bilingual note).
 			continue
 		}
 		if name, ok := missingEntity(qt, pterms); ok {
@@ -357,7 +376,9 @@ func (e *Engine) compose(q string, groups [][]string, exps []Expansion, ret Retr
 		// row): quote the part that matches the question.
 		chosen[0].text = clipQuote(first.text, qt, answerBudget)
 	}
-	return e.render(ans, hits, chosen), hits
+	ans = e.render(ans, hits, chosen)
+	ans.coverage = first.coverage
+	return ans, hits
 }
 
 // questionNumbers returns the numbers a question names ("in 2023"), but
@@ -565,4 +586,22 @@ func stripRefMarks(s string) string {
 		return s
 	}
 	return strings.TrimSpace(refMark.ReplaceAllString(s, ""))
+}
+
+// writtenIn reports whether s has a sentence's worth of text in sc: ten
+// CJK characters, or forty Latin letters.
+func writtenIn(s string, sc script) bool {
+	n := 0
+	for _, r := range s {
+		switch {
+		case sc == cjkScript && text.IsCJK(r):
+			n++
+		case sc == latinScript && r < 0x250 && unicode.IsLetter(r):
+			n++
+		}
+	}
+	if sc == cjkScript {
+		return n >= 10
+	}
+	return n >= 40
 }

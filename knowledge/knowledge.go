@@ -66,6 +66,9 @@ type Passage struct {
 	Ordinal int    `json:"ordinal"`
 	Heading string `json:"heading,omitempty"`
 	Text    string `json:"text"`
+	// Page is the 1-based page of a paged source (a PDF) the passage is
+	// on, cited as "p. 12"; 0 for other sources.
+	Page int `json:"page,omitempty"`
 }
 
 // Document is a source with its passages, as produced by ingest.
@@ -93,6 +96,9 @@ type Answer struct {
 	// Generated names the language model that wrote the text; extractive
 	// answers leave it empty.
 	Generated string `json:"generated_by,omitempty"`
+	// coverage is how much of the question the best quoted sentence holds,
+	// for choosing between answers from sources in two languages.
+	coverage float64
 }
 
 // Sentence is one sentence of the answer with the citation it quotes.
