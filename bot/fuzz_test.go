@@ -47,3 +47,36 @@ func FuzzStripMention(f *testing.F) {
 		}
 	})
 }
+
+// FuzzResolveFollowUp: whatever the previous question and the follow-up,
+// resolving never panics, and a merged question is valid UTF-8, not empty,
+// and bounded by what it was made of.
+func FuzzResolveFollowUp(f *testing.F) {
+	for _, s := range [][2]string{
+		{"How big was China's micro-drama market in 2023?", "what about 2024?"},
+		{"2023年中国微短剧市场规模多大？", "那用户呢？"},
+		{"How many users does Hongguo have?", "Kuaishou?"},
+		{"", "who said that?"},
+		{"How many jobs in 2023 and 2024?", "and 2025 2026 2027?"},
+		{"\xff2023", "and \u202e2024"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, prevQ, q string) {
+		prevQ, q = sanitize(prevQ), sanitize(q)
+		var prev *turn
+		if prevQ != "" {
+			prev = &turn{resolved: prevQ}
+		}
+		fu := resolveFollowUp(prev, q)
+		if fu.kind != followMerged {
+			return
+		}
+		if fu.question == "" || !utf8.ValidString(fu.question) {
+			t.Fatalf("merge(%q, %q) = %q", prevQ, q, fu.question)
+		}
+		if len(fu.question) > 4*(len(prevQ)+len(q))+64 {
+			t.Fatalf("merge(%q, %q) = %d bytes", prevQ, q, len(fu.question))
+		}
+	})
+}
