@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Period kinds.
@@ -130,7 +131,14 @@ type periodRule struct {
 	re    *regexp.Regexp
 	build func(m []string) (Period, bool)
 	hide  bool // digits inside are never figures, even if no period results
+	// need is a text every match holds ("年", or monthNeed for an English
+	// month name): a text without it skips the rule, which is most of the
+	// time saved.
+	need string
 }
+
+// monthNeed marks rules that need an English month name.
+const monthNeed = "\x00month"
 
 func mustRules() []periodRule {
 	r := func(expr string, build func(m []string) (Period, bool)) periodRule {
@@ -253,7 +261,35 @@ func mustRules() []periodRule {
 	}
 }
 
-var periodRules = mustRules()
+var periodRules = withNeeds(mustRules())
+
+// withNeeds sets what each rule needs from its pattern.
+func withNeeds(rules []periodRule) []periodRule {
+	for i := range rules {
+		expr := rules[i].re.String()
+		switch {
+		case strings.Contains(expr, "January|February"):
+			rules[i].need = monthNeed
+		case strings.Contains(expr, "年"):
+			rules[i].need = "年"
+		case strings.Contains(expr, "月"):
+			rules[i].need = "月"
+		}
+	}
+	return rules
+}
+
+var monthPrefixes = []string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+	"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+
+func hasMonthName(s string) bool {
+	for _, m := range monthPrefixes {
+		if strings.Contains(s, m) {
+			return true
+		}
+	}
+	return false
+}
 
 func isoP(y, m, d string) Period {
 	yi, mi := num(y), num(m)
@@ -280,6 +316,45 @@ func qh(y int, kind string, n int) (Period, bool) {
 	return quarterP(y, n), true
 }
 
+// yearWindows returns the byte ranges of s around its four-digit numbers,
+// merged, each widened so that it cuts no word or character (a cut word
+// would fake a word boundary).
+func yearWindows(s string) [][2]int {
+	const reach = 48 // "between January and August 2025": the longest rule's reach
+	var out [][2]int
+	for i := 0; i+4 <= len(s); i++ {
+		if !isDigit(s[i]) || i > 0 && isDigit(s[i-1]) {
+			continue
+		}
+		j := i
+		for j < len(s) && isDigit(s[j]) {
+			j++
+		}
+		if j-i != 4 {
+			i = j
+			continue
+		}
+		lo, hi := max(0, i-reach), min(len(s), j+reach)
+		for lo > 0 && (isAlnum(s[lo-1]) || !utf8.RuneStart(s[lo])) {
+			lo--
+		}
+		for hi < len(s) && (isAlnum(s[hi]) || !utf8.RuneStart(s[hi])) {
+			hi++
+		}
+		if n := len(out); n > 0 && lo <= out[n-1][1] {
+			out[n-1][1] = max(out[n-1][1], hi)
+		} else {
+			out = append(out, [2]int{lo, hi})
+		}
+		i = j
+	}
+	return out
+}
+
+func isDigit(b byte) bool { return b >= '0' && b <= '9' }
+
+func isAlnum(b byte) bool { return isDigit(b) || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }
+
 // hiddenSpan is a byte range whose digits are part of a period or a date.
 type hiddenSpan struct{ start, end int }
 
@@ -298,19 +373,33 @@ func findPeriodsIn(s string, sentence bool) ([]periodSpan, []hiddenSpan) {
 		ok               bool
 	}
 	var cands []cand
+	// Every rule but those that hide days and months without a year needs
+	// a year: the rules run only on windows around the years of s, which
+	// keeps a long text with few dates cheap.
+	windows := yearWindows(s)
+	months := hasMonthName(s)
 	for ri, rule := range periodRules {
-		for _, loc := range rule.re.FindAllStringSubmatchIndex(s, -1) {
-			m := make([]string, len(loc)/2)
-			for i := range m {
-				if loc[2*i] >= 0 {
-					m[i] = s[loc[2*i]:loc[2*i+1]]
+		if rule.need == monthNeed && !months || rule.need != "" && rule.need != monthNeed && !strings.Contains(s, rule.need) {
+			continue
+		}
+		spans := windows
+		if rule.hide {
+			spans = [][2]int{{0, len(s)}}
+		}
+		for _, w := range spans {
+			for _, loc := range rule.re.FindAllStringSubmatchIndex(s[w[0]:w[1]], -1) {
+				m := make([]string, len(loc)/2)
+				for i := range m {
+					if loc[2*i] >= 0 {
+						m[i] = s[w[0]+loc[2*i] : w[0]+loc[2*i+1]]
+					}
 				}
+				p, ok := rule.build(m)
+				if !ok && !rule.hide {
+					continue
+				}
+				cands = append(cands, cand{w[0] + loc[0], w[0] + loc[1], ri, p, ok})
 			}
-			p, ok := rule.build(m)
-			if !ok && !rule.hide {
-				continue
-			}
-			cands = append(cands, cand{loc[0], loc[1], ri, p, ok})
 		}
 	}
 	sort.SliceStable(cands, func(i, j int) bool {

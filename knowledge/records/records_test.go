@@ -419,3 +419,11 @@ func TestDefaultCorpus(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkExtractAll reads the figure table of the embedded corpus.
+func BenchmarkExtractAll(b *testing.B) {
+	docs, _ := ingest.Default()
+	for b.Loop() {
+		ExtractAll(docs)
+	}
+}
