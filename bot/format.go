@@ -25,20 +25,20 @@ func PlainBlocksLang(l Lang, a knowledge.Answer) []string {
 	t := T(l)
 	blocks := []string{a.Text}
 	if len(a.Figures) > 0 {
-		blocks = append(blocks, t.Figures+": "+FiguresLineLang(l, a.Figures))
+		blocks = append(blocks, t.Figures+t.Colon+FiguresLineLang(l, a.Figures))
 	}
 	for _, c := range a.Citations {
 		line := CitationSource(l, c)
 		if c.URL != "" {
-			line += ", " + c.URL
+			line += sepOf(l) + c.URL
 		}
 		blocks = append(blocks, line+"\n    "+Excerpt(c.Quote, 300))
 	}
 	if len(a.Related) > 0 {
 		if a.Abstained {
-			blocks = append(blocks, t.Nearest+":")
+			blocks = append(blocks, t.Nearest+strings.TrimSpace(t.Colon))
 		} else {
-			blocks = append(blocks, t.Related+":")
+			blocks = append(blocks, t.Related+strings.TrimSpace(t.Colon))
 		}
 		for i, r := range a.Related {
 			blocks = append(blocks, fmt.Sprintf("  %d. %s\n     %s", i+1, RelatedSourceLang(l, r), Excerpt(r.Text, 240)))
@@ -52,7 +52,7 @@ func RelatedSource(r knowledge.Related) string { return RelatedSourceLang(LangEN
 
 // RelatedSourceLang is RelatedSource in the asker's language.
 func RelatedSourceLang(l Lang, r knowledge.Related) string {
-	return quoteTitle(r.Title) + ", " + CiteMeta(l, r.Publisher, r.Date, r.Paragraph, nil)
+	return quoteTitle(r.Title) + sepOf(l) + CiteMeta(l, r.Publisher, r.Date, r.Paragraph, nil)
 }
 
 // Excerpt shortens text to at most n runes, cutting at a word boundary

@@ -206,7 +206,15 @@ func CiteMeta(l Lang, publisher, date string, paragraph int, note *knowledge.Not
 // CitationSource renders a citation's source line in plain text:
 // "[1] "Title", note on China Daily, 2023-12-29, citing iiMedia Research".
 func CitationSource(l Lang, c knowledge.Citation) string {
-	return knowledge.Marker(c.N) + " " + quoteTitle(CiteTitle(c.Title, c.Note)) + ", " + CiteMeta(l, c.Publisher, c.Date, c.Paragraph, c.Note)
+	return knowledge.Marker(c.N) + " " + quoteTitle(CiteTitle(c.Title, c.Note)) + sepOf(l) + CiteMeta(l, c.Publisher, c.Date, c.Paragraph, c.Note)
+}
+
+// sepOf separates the parts of a source line: ", " or "，".
+func sepOf(l Lang) string {
+	if l == LangZH {
+		return "，"
+	}
+	return ", "
 }
 
 func quoteTitle(t string) string {

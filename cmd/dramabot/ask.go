@@ -53,7 +53,8 @@ func cmdAsk(ctx context.Context, args []string, getenv func(string) string, stdo
 		enc.SetEscapeHTML(false)
 		return enc.Encode(a)
 	}
-	text := bot.PlainText(a)
+	// The frame (headers) in the question's language, as in the chats.
+	text := strings.Join(bot.PlainBlocksLang(bot.DetectLang(q), a), "\n") + "\n"
 	if note := bot.GeneratedNote(a); note != "" {
 		text += "(" + note + ")\n"
 	}
