@@ -473,7 +473,7 @@ func (e *Engine) render(ans Answer, hits []Hit, chosen []candidate) Answer {
 func citation(n int, h Hit) Citation {
 	return Citation{
 		N: n, PassageID: h.Passage.ID, SourceID: h.Source.ID, Title: h.Source.Title, Publisher: h.Source.Publisher,
-		Date: h.Source.Date, URL: h.Source.URL, Paragraph: paragraph(h), Quote: h.Passage.Text, Score: h.Score,
+		Date: h.Source.Date, URL: h.Source.URL, Paragraph: paragraph(h), Page: h.Passage.Page, Quote: h.Passage.Text, Score: h.Score,
 		Note: h.Source.Note,
 	}
 }
@@ -481,7 +481,7 @@ func citation(n int, h Hit) Citation {
 func related(h Hit) Related {
 	return Related{
 		PassageID: h.Passage.ID, SourceID: h.Source.ID, Title: h.Source.Title, Publisher: h.Source.Publisher,
-		Date: h.Source.Date, URL: h.Source.URL, Paragraph: paragraph(h), Text: h.Passage.Text, Score: h.Score,
+		Date: h.Source.Date, URL: h.Source.URL, Paragraph: paragraph(h), Page: h.Passage.Page, Text: h.Passage.Text, Score: h.Score,
 		Note: h.Source.Note,
 	}
 }

@@ -117,6 +117,8 @@ type Citation struct {
 	Date      string `json:"date,omitempty"`
 	URL       string `json:"url,omitempty"`
 	Paragraph int    `json:"paragraph"`
+	// Page is the passage's page in a paged source (a PDF), else 0.
+	Page int `json:"page,omitempty"`
 	// Quote is the full text of the cited passage.
 	Quote string  `json:"quote"`
 	Score float64 `json:"score"`
@@ -154,6 +156,8 @@ type Related struct {
 	Score     float64 `json:"score"`
 	// Note is set when the passage is our note on the page at URL.
 	Note *NoteInfo `json:"note,omitempty"`
+	// Page is the passage's page in a paged source (a PDF), else 0.
+	Page int `json:"page,omitempty"`
 }
 
 // SourceStat describes a source for listings (`dramabot sources`, /sources).
@@ -198,7 +202,11 @@ func (c Citation) Source() string {
 	if c.Note != nil && c.Note.Producer != "" && c.Note.Producer != c.Publisher {
 		s += ", citing " + c.Note.Producer
 	}
-	if c.Paragraph > 0 {
+	// A page is what a reader of a PDF can find; its paragraph count
+	// runs over the whole file and helps nobody.
+	if c.Page > 0 {
+		s += ", p. " + strconv.Itoa(c.Page)
+	} else if c.Paragraph > 0 {
 		s += ", paragraph " + strconv.Itoa(c.Paragraph)
 	}
 	if c.URL != "" {

@@ -1,9 +1,9 @@
 // Package ingest reads source documents into knowledge.Documents: the
 // embedded default corpus, and folders or files an operator points at
-// (Markdown with optional YAML front matter, plain text, HTML, and JSONL
-// files of ready-made passages), cut into passages (chunk.go). A malformed
-// file is reported as a Problem with its path and reason; the rest still
-// loads.
+// (Markdown with optional YAML front matter, plain text, HTML, JSONL files
+// of ready-made passages, PDF and DOCX), cut into passages (chunk.go). A
+// malformed file is reported as a Problem with its path and reason; the
+// rest still loads.
 package ingest
 
 import (
@@ -51,8 +51,9 @@ func Default() ([]knowledge.Document, []Problem) {
 }
 
 // Load reads every path: a folder (walked recursively for .md, .markdown,
-// .txt, .html, .htm and .jsonl files) or a single file. A path that does not
-// exist is an error; a file that cannot be parsed is a Problem.
+// .txt, .html, .htm, .jsonl, .pdf and .docx files) or a single file. A path
+// that does not exist is an error; a file that cannot be parsed is a
+// Problem.
 func Load(paths []string) ([]knowledge.Document, []Problem, error) {
 	var docs []knowledge.Document
 	var problems []Problem
@@ -121,6 +122,10 @@ func kind(p string) string {
 		return "html"
 	case ".jsonl":
 		return "jsonl"
+	case ".pdf":
+		return "pdf"
+	case ".docx":
+		return "docx"
 	}
 	return ""
 }
@@ -135,6 +140,9 @@ func loadFile(fsys fs.FS, p, origin string) ([]knowledge.Document, []Problem) {
 		return fail(err)
 	}
 	defer f.Close()
+	if isOffice(kind(p)) {
+		return loadOffice(f, p, full, kind(p))
+	}
 	if kind(p) == "jsonl" {
 		// A JSONL file holds either ready-made passages or market notes;
 		// its first record tells which.

@@ -45,7 +45,7 @@ func TestLoadFS(t *testing.T) {
 		"bad.md":        {Data: []byte("---\ntitle: [unclosed\n---\nbody")},
 		"binary.md":     {Data: []byte("PK\x03\x04\x00\x00binary")},
 		"latin1.txt":    {Data: []byte("caf\xe9")},
-		"ignored.pdf":   {Data: []byte("%PDF")},
+		"ignored.xlsx":  {Data: []byte("PK\x03\x04")},
 		"nodate.md":     {Data: []byte("---\ndate: yesterday\n---\ntext")},
 		"sub/nested.md": {Data: []byte("Nested text.")},
 	}
