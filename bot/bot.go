@@ -312,7 +312,7 @@ func (c *Core) Ask(ctx context.Context, req Request) Reply {
 		prev = nil // a new question starts a new chain
 	}
 	log.Debug("question", "text", asked)
-	a, err := c.answer(ctx, asked, req.Progress)
+	a, err := c.answer(ctx, asked, q, req.Progress)
 	d := time.Since(start)
 	if err != nil {
 		c.observe(req.Platform, OutcomeError, d)
@@ -351,12 +351,14 @@ func (c *Core) conversationID(req Request, id string) string {
 
 // answer asks the engine, with progress reports when both the engine and
 // the surface support them.
-func (c *Core) answer(ctx context.Context, q string, progress func(string)) (knowledge.Answer, error) {
+// The statuses are in the language of what the user wrote (asked), which
+// a follow-up merged into an English question does not change.
+func (c *Core) answer(ctx context.Context, q, asked string, progress func(string)) (knowledge.Answer, error) {
 	pa, ok := c.k.(ProgressAnswerer)
 	if !ok || progress == nil {
 		return c.k.Answer(ctx, q)
 	}
-	return pa.AnswerProgress(ctx, q, func(p knowledge.Progress) { progress(ProgressText(p, q)) })
+	return pa.AnswerProgress(ctx, q, func(p knowledge.Progress) { progress(ProgressText(p, asked)) })
 }
 
 // Command runs a chat command by name (without the slash); arg is the rest
