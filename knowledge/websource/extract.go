@@ -259,7 +259,14 @@ func (r *Refresher) extract(ctx context.Context, s Source, resp *fetch.Response,
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}
-	passages := ingest.ChunkDocument(src, text, true)
+	var passages []knowledge.Passage
+	if kind == kindPDF {
+		// The PDF reader separates pages with form feeds; each passage
+		// keeps its page for citations ("p. 12").
+		passages = ingest.ChunkPages(src, strings.Split(text, "\f"), true)
+	} else {
+		passages = ingest.ChunkDocument(src, text, true)
+	}
 	return knowledge.Document{Source: src, Passages: passages}, hex.EncodeToString(h.Sum(nil)), nil
 }
 

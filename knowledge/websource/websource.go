@@ -33,7 +33,8 @@ type Fetcher interface {
 
 // TextReader reads the text of a document format that is not HTML (PDF,
 // DOCX). A helper package plugs one in; without it such documents are
-// reported as not supported.
+// reported as not supported. A PDF reader separates pages with form feeds
+// ("\f"), so passages keep their page (*pdf.Reader does).
 type TextReader interface {
 	ReadText(ctx context.Context, data []byte) (string, error)
 }
