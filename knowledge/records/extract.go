@@ -85,8 +85,20 @@ func extractSentence(s string) []Record {
 		}
 		out = append(out, r)
 	}
+	// The two ends of a change: "from X to Y", "从X升至Y".
+	for i := 0; i+1 < len(out); i++ {
+		a, b := figs[i], figs[i+1]
+		if changeFrom.MatchString(tail(s[:a.start], 30)) && changeTo.MatchString(s[a.end:b.start]) {
+			out[i].endpoint, out[i+1].endpoint = "from", "to"
+		}
+	}
 	return out
 }
+
+var (
+	changeFrom = regexp.MustCompile(`(?i)(?:\bfrom\s+(?:under |over |about |nearly |around )?(?:US\$|\$|RMB\s)?|从(?:不足|超过|近|约)?)$`)
+	changeTo   = regexp.MustCompile(`(?i)^\s*\S{0,12}\s+to\s+(?:nearly |about |over |around |more than )?(?:US\$|\$|RMB\s)?$|^[^，,。；;]{0,6}(?:升至|增至|降至|增加到|提高到|降到|至)(?:近|约|超过)?$`)
+)
 
 var specificMoney = []string{BoxOffice, Cost, Price, Spending, Funding}
 

@@ -114,6 +114,21 @@ func rangeP(a, b Period) Period {
 	return Period{Label: la + "/" + lb, Kind: KindRange, From: a.From, To: b.To}
 }
 
+// rangeEnd is the first or (last) the last year or month of a range.
+func rangeEnd(p Period, last bool) Period {
+	from, to := p.From, p.To
+	yearly := !strings.Contains(p.Label, "-")
+	pick := from
+	if last {
+		pick = to
+	}
+	y, m := num(pick[:4]), num(pick[5:7])
+	if yearly {
+		return yearP(y)
+	}
+	return monthP(y, m)
+}
+
 func asOf(p Period) Period {
 	end := p.To
 	if p.Kind == KindDay {

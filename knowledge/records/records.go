@@ -66,6 +66,10 @@ type Record struct {
 	// reported is set when a past-tense verb introduces the figure ("made
 	// $1.4 billion in 2024"): an actual figure even in a forecast note.
 	reported bool
+	// endpoint is "from" or "to" for the two ends of a change ("rose from
+	// 95.7 minutes to 120.5 minutes between January and August 2025"):
+	// each takes its end of a range period.
+	endpoint string
 }
 
 // Amount is a value in a unit.
@@ -260,6 +264,9 @@ func merge(a *Record, b Record) {
 	if a.Equivalent == nil {
 		a.Equivalent = b.Equivalent
 	}
+	if a.endpoint == "" {
+		a.endpoint = b.endpoint
+	}
 	a.Forecast = a.Forecast || b.Forecast
 	a.reported = a.reported || b.reported
 	a.Estimate = a.Estimate || b.Estimate
@@ -268,7 +275,15 @@ func merge(a *Record, b Record) {
 // fillPeriod gives a record whose sentence names no period the note's
 // period, or else the publication date.
 func fillPeriod(r *Record, note *knowledge.NoteInfo, published string) {
-	defer func() { r.fallback = Period{} }()
+	defer func() {
+		r.fallback = Period{}
+		if r.endpoint != "" && r.Period.Kind == KindRange {
+			basis := r.Period.Basis
+			r.Period = rangeEnd(r.Period, r.endpoint == "to")
+			r.Period.Basis = basis
+		}
+		r.endpoint = ""
+	}()
 	if !r.Period.IsZero() {
 		r.Period.Basis = BasisText
 		return

@@ -77,6 +77,10 @@ func TestExtractSentence(t *testing.T) {
 			[]want{{value: 49.2e6, metric: Revenue, entity: "reelshort", period: "2025-06"}}},
 		{"jobs", "Micro-dramas directly employed about 690,000 people in 2025.",
 			[]want{{value: 690000, unit: UnitJobs, metric: Jobs, period: "2025", estimate: true}}},
+		{"the two ends of a change take the ends of its period", "Average daily time on micro-drama apps rose from 95.7 minutes to 120.5 minutes between January and August 2025.",
+			[]want{{value: 95.7, unit: UnitMinutes, metric: ViewingTime, period: "2025-01"}, {value: 120.5, unit: UnitMinutes, metric: ViewingTime, period: "2025-08"}}},
+		{"从X升至Y", "2020年至2025年，行业规模从不足10亿元增至近1000亿元。",
+			[]want{{value: 1e9, unit: "CNY", metric: MarketSize, period: "2020", bound: "under"}, {value: 1e11, unit: "CNY", metric: MarketSize, period: "2025", estimate: true}}},
 		{"no figures", "The NRTA defines a micro-drama by the length of its episodes.", nil},
 		{"clock times and dates are not figures", "18:15:58 05-08-2025 From: CRI Online", nil},
 	}
