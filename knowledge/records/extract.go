@@ -45,11 +45,10 @@ func extractSentence(s string) []Record {
 		r.reported = !r.Forecast && reportedVerb.MatchString(tail(s[:f.start], 80))
 		r.Estimate = estimateCue(s, f.start, lo)
 		r.Bound = boundOf(s, f)
-		if r.Period.Kind == KindAsOf && r.Forecast && strings.HasSuffix(r.Period.From, "-12") {
-			// "by the end of 2025" for a forecast is the year 2025
-			y := r.Period.From[:4]
-			p, _ := ParsePeriod(y)
-			r.Period = p
+		if r.Period.Kind == KindAsOf && strings.HasSuffix(r.Period.From, "-12") && (r.Forecast || flow(r.Metric)) {
+			// "by the end of 2025" for a forecast, and a market's size "as
+			// of December 2024", are the year's.
+			r.Period = yearP(num(r.Period.From[:4]))
 		}
 		// People counted as an audience are users; people employed are jobs.
 		if r.Unit == UnitPeople && (r.Metric == Users || r.Metric == MAU || r.Metric == DAU) {
@@ -99,6 +98,15 @@ var (
 	changeFrom = regexp.MustCompile(`(?i)(?:\bfrom\s+(?:under |over |about |nearly |around )?(?:US\$|\$|RMB\s)?|从(?:不足|超过|近|约)?)$`)
 	changeTo   = regexp.MustCompile(`(?i)^\s*\S{0,12}\s+to\s+(?:nearly |about |over |around |more than )?(?:US\$|\$|RMB\s)?$|^[^，,。；;]{0,6}(?:升至|增至|降至|增加到|提高到|降到|至)(?:近|约|超过)?$`)
 )
+
+// flow reports a metric summed over a period, such as a year's revenue.
+func flow(metric string) bool {
+	switch metric {
+	case MarketSize, OverseasRevenue, Revenue, BoxOffice:
+		return true
+	}
+	return false
+}
 
 var specificMoney = []string{BoxOffice, Cost, Price, Spending, Funding}
 
