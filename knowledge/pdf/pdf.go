@@ -32,6 +32,11 @@ import (
 // ErrNoPdftotext reports that pdftotext is not installed.
 var ErrNoPdftotext = errors.New("PDF support needs pdftotext (poppler-utils): apt-get install poppler-utils poppler-data")
 
+// ErrNoPopplerData reports a PDF set in a Chinese, Japanese or Korean font
+// that is neither embedded nor mapped to Unicode, which pdftotext reads
+// only with poppler-data installed.
+var ErrNoPopplerData = errors.New("the PDF uses a CJK font without a Unicode map, and reading it needs poppler-data (apt-get install poppler-data)")
+
 // ErrEncrypted reports a PDF that needs a password to be opened.
 var ErrEncrypted = errors.New("the PDF is encrypted with a password")
 
@@ -110,6 +115,7 @@ func (r *Reader) Read(ctx context.Context, data []byte) (Doc, error) {
 	if err != nil {
 		return Doc{}, ErrNoPdftotext
 	}
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	// Not -q: it would also silence the messages that tell an encrypted
@@ -132,33 +138,38 @@ func (r *Reader) Read(ctx context.Context, data []byte) (Doc, error) {
 	doc, perr := parseBBox(lr)
 	if perr != nil {
 		cancel() // stop pdftotext: what it prints is no longer read
-	}
-	// Drain what is left so pdftotext is not blocked writing, unless the
-	// output is already too long.
-	if perr == nil {
+	} else {
+		// Drain what is left so that pdftotext is not blocked writing.
 		_, _ = io.Copy(io.Discard, lr)
 	}
 	werr := cmd.Wait()
 	switch {
 	case lr.N <= 0:
 		return Doc{}, fmt.Errorf("pdftotext printed more than %d MiB", r.maxOutput>>20)
-	case ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
+	case parent.Err() != nil:
+		return Doc{}, parent.Err()
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return Doc{}, fmt.Errorf("pdftotext took longer than %s", r.timeout)
-	case ctx.Err() != nil && perr == nil:
-		return Doc{}, ctx.Err()
 	}
 	diag := stderr.String()
+	if perr != nil {
+		// pdftotext's own failure says more than the output it left
+		// unfinished; otherwise it was stopped here, because of that
+		// output.
+		var exit *exec.ExitError
+		if errors.As(werr, &exit) && exit.ExitCode() > 0 {
+			return Doc{}, runError(werr, diag)
+		}
+		return Doc{}, fmt.Errorf("reading pdftotext's output: %w", perr)
+	}
 	if werr != nil {
 		return Doc{}, runError(werr, diag)
-	}
-	if perr != nil {
-		return Doc{}, fmt.Errorf("reading pdftotext's output: %w", perr)
 	}
 	// Without poppler-data, pdftotext drops the text set in a
 	// non-embedded Chinese, Japanese or Korean font and only says so on
 	// stderr: refuse the result instead of indexing a page with holes.
 	if i := strings.Index(diag, "Missing language pack"); i >= 0 {
-		return Doc{}, fmt.Errorf("the PDF uses a CJK font without a Unicode map, and reading it needs poppler-data (apt-get install poppler-data): %s", firstLine(diag[i:]))
+		return Doc{}, fmt.Errorf("%w (%s)", ErrNoPopplerData, firstLine(diag[i:]))
 	}
 	cleanPages(doc.Pages)
 	if err := checkText(doc.Pages); err != nil {

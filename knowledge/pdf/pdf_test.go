@@ -77,6 +77,9 @@ func TestKnownText(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			doc, err := r.Read(context.Background(), readFixture(t, tt.file))
+			if errors.Is(err, ErrNoPopplerData) && os.Getenv("DRAMABOT_REQUIRE_PDFTOTEXT") != "1" {
+				t.Skipf("skipped: %v", err)
+			}
 			if err != nil {
 				t.Fatalf("%s: %v", tt.kind, err)
 			}
