@@ -124,6 +124,11 @@ func (e *Engine) AnswerWithHits(ctx context.Context, question string) (Answer, [
 			unknown = append(unknown, x)
 		}
 	}
+	// A period is searched in all its wordings: the question's own words
+	// for it ("the first eight months") are common words.
+	periods := periodExpansions(q)
+	exps = append(exps, periods...)
+	unknown = append(unknown, periods...)
 	if e.opts.Thesaurus != nil {
 		rel := relatedExpansions(e.opts.Thesaurus, q, known)
 		exps = append(exps, rel...)
