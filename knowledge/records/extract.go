@@ -40,7 +40,7 @@ func extractSentence(s string) []Record {
 		r := Record{Text: f.text, Value: f.value, High: f.high, Unit: f.unit, Sentence: s, zh: zh}
 		r.Unit = countUnit(s, low, f, lo, hi)
 		r.Metric, r.Entity = metricOf(low, f, r.Unit, lo, hi, gm, ents)
-		r.Period, r.fallback = periodOf(periods, f, lo, hi)
+		r.Period, r.fallback = periodOf(s, periods, f, lo, hi, zh)
 		r.Forecast = marked || forecastBefore.MatchString(tail(s[:f.start], 400))
 		r.reported = !r.Forecast && reportedVerb.MatchString(tail(s[:f.start], 80))
 		r.Estimate = estimateCue(s, f.start, lo)
@@ -93,6 +93,11 @@ func extractSentence(s string) []Record {
 	}
 	return out
 }
+
+// inPeriodGap is what may stand between a figure and its period: "285,000
+// in the first week of May 2024", "$7 billion in 2024", "576 million as
+// of June 2024".
+var inPeriodGap = regexp.MustCompile(`^(?:\s+[a-z-]+){0,3}?\s+(?:in|by|as of|during|at)\s+(?:the\s+)?(?:(?:first|last|second|third)\s+week\s+of\s+|early\s+|late\s+|mid-|end\s+of\s+)?$`)
 
 var (
 	changeFrom = regexp.MustCompile(`(?i)(?:\bfrom\s+(?:under |over |about |nearly |around )?(?:US\$|\$|RMB\s)?|从(?:不足|超过|近|约)?)$`)
@@ -590,9 +595,23 @@ func hasAny(low string, cues []string) bool {
 // periodOf picks the period nearest to the figure in its clause, and,
 // as a fallback, in its sentence: the nearest before it (Chinese fronts
 // the time: "2025年1月至8月，……120.5分钟"), else the nearest after.
-// Meta periods (dates of reports) never count. In a tie the period after
-// the figure wins ("$7 billion in 2024", not "in 2021 to $7 billion").
-func periodOf(periods []periodSpan, f figure, lo, hi int) (clausal, fallback Period) {
+// Meta periods (dates of reports) never count. Within the clause English
+// puts the time after the figure ("285,000 in the first week of May 2024",
+// not "1.6 million in early November 2023 to 285,000") and Chinese before
+// it, so the other side counts three times its distance.
+func periodOf(s string, periods []periodSpan, f figure, lo, hi int, zh bool) (clausal, fallback Period) {
+	wBefore, wAfter := 3, 1
+	if zh {
+		wBefore, wAfter = 1, 3
+	} else {
+		// "X in P": a figure followed by in, by, as of or during and a
+		// period takes that period, however near another one is before.
+		for _, p := range periods {
+			if !p.meta && p.start >= f.end && p.end <= hi && inPeriodGap.MatchString(s[f.end:p.start]) {
+				return p.p, Period{}
+			}
+		}
+	}
 	pick := func(lo, hi int, before, after bool) (Period, bool) {
 		best, bestD := Period{}, -1
 		for _, p := range periods {
@@ -602,9 +621,9 @@ func periodOf(periods []periodSpan, f figure, lo, hi int) (clausal, fallback Per
 			var d int
 			switch {
 			case p.end <= f.start && before:
-				d = 2*(f.start-p.end) + 1
+				d = wBefore*(f.start-p.end) + 1
 			case p.start >= f.end && after:
-				d = 2 * (p.start - f.end)
+				d = wAfter * (p.start - f.end)
 			default:
 				continue
 			}
