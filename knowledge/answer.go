@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -42,6 +43,9 @@ type EngineOptions struct {
 	// Thesaurus, if set, gives relatives of English words the sources
 	// never use; they count for less than the word.
 	Thesaurus Thesaurus
+	// Now tells the time, for questions about "last year" (default
+	// time.Now).
+	Now func() time.Time
 	// Embedder and Version are reported by About.
 	Embedder string
 	Version  string
@@ -63,6 +67,9 @@ func NewEngine(r Retriever, opts EngineOptions) *Engine {
 	}
 	if opts.Related <= 0 {
 		opts.Related = 3
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	return &Engine{r: r, opts: opts}
 }
@@ -126,7 +133,7 @@ func (e *Engine) AnswerWithHits(ctx context.Context, question string) (Answer, [
 	}
 	// A period is searched in all its wordings: the question's own words
 	// for it ("the first eight months") are common words.
-	periods := periodExpansions(q)
+	periods := periodExpansions(q, e.opts.Now())
 	exps = append(exps, periods...)
 	unknown = append(unknown, periods...)
 	if e.opts.Thesaurus != nil {

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Sources name the same period in many ways: "the first eight months of
@@ -41,10 +42,23 @@ var (
 
 var ordinals = map[string]int{"first": 1, "second": 2, "third": 3, "fourth": 4, "上": 1, "下": 2, "一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 
+var relativeYear = regexp.MustCompile(`(?i)\b(last|this|next|past) year\b|去年|今年|明年|前年`)
+
+var relativeOffset = map[string]int{"last": -1, "past": -1, "this": 0, "next": 1, "去年": -1, "今年": 0, "明年": 1, "前年": -2}
+
 // periodExpansions returns the periods q names, each with its other
-// wordings.
-func periodExpansions(q string) []Expansion {
+// wordings; a year named relative to now ("last year", 去年) is named by
+// its number, counted from the year now.
+func periodExpansions(q string, now time.Time) []Expansion {
 	var out []Expansion
+	for _, m := range relativeYear.FindAllStringSubmatch(q, -1) {
+		key := strings.ToLower(m[1])
+		if key == "" {
+			key = m[0]
+		}
+		y := strconv.Itoa(now.Year() + relativeOffset[key])
+		out = append(out, Expansion{Text: m[0], Alts: []string{y, y + "年"}, Credit: 1})
+	}
 	add := func(own string, alts ...string) {
 		out = append(out, Expansion{Text: own, Alts: alts, Credit: 1})
 	}

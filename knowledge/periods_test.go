@@ -3,9 +3,11 @@ package knowledge
 import (
 	"slices"
 	"testing"
+	"time"
 )
 
 func TestPeriodExpansions(t *testing.T) {
+	now := time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC)
 	for _, tt := range []struct {
 		q    string
 		own  string
@@ -21,14 +23,16 @@ func TestPeriodExpansions(t *testing.T) {
 		{"2024年上半年收入多少？", "2024年上半年", "first half of 2024"},
 		{"Downloads in Q1 2025?", "Q1 2025", "2025年第一季度"},
 		{"2025年一季度下载量？", "2025年一季度", "Q1 2025"},
+		{"Did the market double last year?", "last year", "2025"},
+		{"去年市场规模多大？", "去年", "2025年"},
 	} {
-		xs := periodExpansions(tt.q)
+		xs := periodExpansions(tt.q, now)
 		if !slices.ContainsFunc(xs, func(x Expansion) bool { return x.Text == tt.own && slices.Contains(x.Alts, tt.want) }) {
 			t.Errorf("periodExpansions(%q) = %+v, want %q with %q", tt.q, xs, tt.own, tt.want)
 		}
 	}
 	for _, q := range []string{"How big was the market in 2024?", "What happened in the first month?", "2024年市场规模？"} {
-		if xs := periodExpansions(q); len(xs) != 0 {
+		if xs := periodExpansions(q, now); len(xs) != 0 {
 			t.Errorf("periodExpansions(%q) = %+v, want none", q, xs)
 		}
 	}
