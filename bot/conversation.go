@@ -184,7 +184,7 @@ func (c *Core) Turn(requestID string) (Turn, bool) {
 func (c *Core) whoSaid(prev *turn, q string, lang Lang) knowledge.Answer {
 	// The sources list under the answer names them; the text introduces
 	// the list, and the figures stay with the answer they came from.
-	return knowledge.Answer{Question: q, Text: T(lang).WhoSaid, Citations: prev.answer.Citations}
+	return knowledge.Answer{Question: q, Text: T(lang).WhoSaid, Citations: ChatAnswer(prev.answer, lang).Citations}
 }
 
 // notices remembers, per user, until when a rate-limit notice given holds,

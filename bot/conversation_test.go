@@ -288,14 +288,13 @@ func TestBylinesAreNeverCited(t *testing.T) {
 	a.Sentences = append(a.Sentences, knowledge.Sentence{Text: title, Citation: 2})
 	a.Figures = append(a.Figures, knowledge.Figure{Label: "4 Years", Citation: 2})
 	a.Text += " " + title + " [2]"
-	c := New(Config{Knowledge: &knowledgetest.Fake{}})
-	got := c.present(a, LangEN)
+	got := ChatAnswer(a, LangEN)
 	if len(got.Citations) != 1 || len(got.Figures) != 2 || strings.Contains(got.Text, "[2]") || strings.Count(got.Text, "185-Fold Boom") != 0 {
 		t.Errorf("byline kept: %q, %d citations, %d figures", got.Text, len(got.Citations), len(got.Figures))
 	}
 	only := knowledgetest.Sample("q")
 	only.Citations[0].Quote = byline.Quote
-	if got := c.present(only, LangEN); !got.Abstained || len(got.Citations) != 0 {
+	if got := ChatAnswer(only, LangEN); !got.Abstained || len(got.Citations) != 0 || got.Text != T(LangEN).AbstainedNearest {
 		t.Errorf("an answer from a byline alone: %+v, want an abstention", got)
 	}
 }

@@ -15,9 +15,8 @@ import (
 // ("+4 more"): on a phone a longer list buries the answer.
 const MaxFigures = 8
 
-// present prepares an engine answer for people: it never cites a page's
-// title or byline (they restate the headline, not a finding), fills in what
-// a market note is (publisher, producer) from the sources, and words an
+// present prepares an engine answer for every surface: it fills in what a
+// market note is (publisher, producer) from the sources, and words an
 // abstention in the asker's language without promising passages it does
 // not list.
 func (c *Core) present(a knowledge.Answer, lang Lang) knowledge.Answer {
@@ -27,12 +26,29 @@ func (c *Core) present(a knowledge.Answer, lang Lang) knowledge.Answer {
 			a.Citations[i].Note = notes[a.Citations[i].SourceID]
 		}
 	}
-	a = dropBylines(a)
+	return abstentionText(a, lang)
+}
+
+func abstentionText(a knowledge.Answer, lang Lang) knowledge.Answer {
 	if a.Abstained {
 		a.Text = T(lang).Abstained
 		if len(a.Related) > 0 {
 			a.Text = T(lang).AbstainedNearest
 		}
+	}
+	return a
+}
+
+// ChatAnswer is an answer as the chats show it: a page's title or byline is
+// never cited there (it restates a headline, not a finding), so sentences
+// quoted from one are left out, and an answer that rests on nothing else
+// becomes an abstention. The HTTP API and the command line keep the
+// engine's answer as it is, the contract of `ask --json`.
+func ChatAnswer(a knowledge.Answer, lang Lang) knowledge.Answer {
+	before := a.Abstained
+	a = dropBylines(a)
+	if a.Abstained && !before {
+		a = abstentionText(a, lang)
 	}
 	return a
 }

@@ -51,6 +51,9 @@ type outMessage struct {
 // renderReply renders a Reply as one or more messages and reports whether
 // they concern only the asker (ephemeral where Discord allows it).
 func renderReply(r bot.Reply, asOf string) (msgs []outMessage, private bool) {
+	if r.Kind == bot.KindAnswer || r.Kind == bot.KindFigures {
+		r.Answer = bot.ChatAnswer(r.Answer, r.Lang)
+	}
 	switch r.Kind {
 	case bot.KindAnswer:
 		return []outMessage{answerMessage(r, asOf)}, false
@@ -253,6 +256,7 @@ func contentMessages(blocks []string) []outMessage {
 // button: the cited passages, then the related ones (the nearest ones for
 // an abstention).
 func sourcesDetail(l bot.Lang, question string, a knowledge.Answer) []outMessage {
+	a = bot.ChatAnswer(a, l)
 	t := bot.T(l)
 	head := strings.TrimSpace(question)
 	if head == "" {

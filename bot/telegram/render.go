@@ -50,6 +50,9 @@ func htmlLen(s string) int {
 
 // renderReply renders a reply as HTML messages, each within MaxMessageLen.
 func renderReply(r bot.Reply) []string {
+	if r.Kind == bot.KindAnswer || r.Kind == bot.KindFigures {
+		r.Answer = bot.ChatAnswer(r.Answer, r.Lang)
+	}
 	if msgs := pack(replyBlocks(r)); len(msgs) > 0 {
 		return msgs
 	}
@@ -248,7 +251,7 @@ func quoteBeyond(passage string, a knowledge.Answer, n int) string {
 func moreBlocks(t bot.Turn) []string {
 	l := t.Lang
 	tx := bot.T(l)
-	a := t.Answer
+	a := bot.ChatAnswer(t.Answer, l)
 	blocks := fit(tx.SourcesFor+" "+t.Question, func(s string) string { return "<b>" + esc(s) + "</b>" })
 	for _, c := range a.Citations {
 		blk := esc(knowledge.Marker(c.N)) + " " + sourceHTML(l, c.Title, c.URL, c.Publisher, c.Date, c.Paragraph, c.Note)
@@ -364,6 +367,9 @@ func htmlToText(s string) string {
 // with the cited answer and one per figure (a sourced figure to drop into
 // any chat); otherwise one card saying why there is no answer.
 func inlineResults(r bot.Reply) []models.InlineQueryResult {
+	if r.Kind == bot.KindAnswer {
+		r.Answer = bot.ChatAnswer(r.Answer, r.Lang)
+	}
 	id := r.RequestID
 	if id == "" {
 		id = bot.NewRequestID()
