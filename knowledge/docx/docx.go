@@ -32,6 +32,10 @@ const (
 	MaxUncompressedBytes = 64 << 20
 )
 
+// maxUncompressed is MaxUncompressedBytes; tests lower it to check the
+// budget without inflating 64 MiB.
+var maxUncompressed int64 = MaxUncompressedBytes
+
 // ErrEncrypted reports a document saved with a password.
 var ErrEncrypted = errors.New("the document is encrypted with a password")
 
@@ -112,7 +116,7 @@ func Read(r io.ReaderAt, size int64) (Doc, error) {
 	if len(zr.File) > MaxEntries {
 		return Doc{}, fmt.Errorf("%w: %d files in the archive, more than %d", ErrTooLarge, len(zr.File), MaxEntries)
 	}
-	p := &pkg{files: map[string]*zip.File{}, budget: MaxUncompressedBytes}
+	p := &pkg{files: map[string]*zip.File{}, budget: maxUncompressed}
 	for _, f := range zr.File {
 		p.files[strings.ToLower(strings.TrimPrefix(f.Name, "/"))] = f
 	}

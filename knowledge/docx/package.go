@@ -90,7 +90,7 @@ func (p *pkg) open(name string) (io.ReadCloser, error) {
 		return nil, fmt.Errorf("%s: missing", name)
 	}
 	if f.UncompressedSize64 > uint64(p.budget) {
-		return nil, fmt.Errorf("%w: %s inflates to more than %d MiB (a zip bomb?)", ErrTooLarge, name, MaxUncompressedBytes>>20)
+		return nil, fmt.Errorf("%w: %s inflates to more than %d MiB (a zip bomb?)", ErrTooLarge, name, maxUncompressed>>20)
 	}
 	rc, err := f.Open()
 	if err != nil {
@@ -107,7 +107,7 @@ type budgetReader struct {
 
 func (b *budgetReader) Read(buf []byte) (int, error) {
 	if b.p.budget <= 0 {
-		return 0, fmt.Errorf("%w: %s inflates to more than %d MiB (a zip bomb?)", ErrTooLarge, b.name, MaxUncompressedBytes>>20)
+		return 0, fmt.Errorf("%w: %s inflates to more than %d MiB (a zip bomb?)", ErrTooLarge, b.name, maxUncompressed>>20)
 	}
 	if int64(len(buf)) > b.p.budget {
 		buf = buf[:b.p.budget]

@@ -21,14 +21,12 @@ committed; run this again only to change them, and keep docx_test.go in sync.
   not-word.docx    a zip without word/document.xml.
 """
 
-import io
-import os
+import hashlib
 import zipfile
 
 import docx
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Pt
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
@@ -227,7 +225,7 @@ def main():
     # contents. A Word 97-2003 .doc is the same container with a
     # WordDocument stream.
     with open("encrypted.docx", "wb") as f:
-        f.write(ole([("EncryptionInfo", b"\x04\x00\x04\x00\x40\x00\x00\x00" + b"\x00" * 4088), ("EncryptedPackage", os.urandom(4096))]))
+        f.write(ole([("EncryptionInfo", b"\x04\x00\x04\x00\x40\x00\x00\x00" + b"\x00" * 4088), ("EncryptedPackage", hashlib.sha512(b"x").digest() * 64)]))
     with open("legacy.docx", "wb") as f:
         f.write(ole([("WordDocument", b"\xec\xa5" + b"\x00" * 4094), ("1Table", b"\x00" * 4096)]))
 
@@ -248,8 +246,7 @@ def main():
     with open("truncated.docx", "wb") as f:
         f.write(data[: len(data) // 2])
 
-    with zipfile.ZipFile("not-word.docx", "w") as z:
-        z.writestr("xl/workbook.xml", "<workbook/>")
+    write("not-word.docx", {"xl/workbook.xml": b"<workbook/>"})
 
 
 if __name__ == "__main__":
