@@ -173,7 +173,7 @@ func blockParagraphs(b *textBlock) []string {
 			continue
 		}
 		prev := b.lines[i-1]
-		if endsParagraph(prev, l, b.xMax) {
+		if endsParagraph(prev, l, b.xMax) || indented(b, i) {
 			out = append(out, cur.String())
 			cur.Reset()
 			cur.WriteString(t)
@@ -210,6 +210,20 @@ func endsParagraph(prev, next line, right float64) bool {
 	}
 	// Room for a space too; the small slack absorbs rounding of the boxes.
 	return right-prev.xMax > need+0.3*height
+}
+
+// indented reports whether line i starts a paragraph with a first-line
+// indent (Chinese text indents two characters): it starts right of the
+// block's left edge while the line after it is back at the edge. A hanging
+// indent, where every line after the first is indented, is not one.
+func indented(b *textBlock, i int) bool {
+	if i+1 >= len(b.lines) {
+		return false
+	}
+	l := b.lines[i]
+	height := l.yMax - l.yMin
+	atEdge := func(x float64) bool { return x-b.xMin < 0.5*height }
+	return !atEdge(l.xMin) && atEdge(b.lines[i+1].xMin) && atEdge(b.lines[i-1].xMin)
 }
 
 // lineText joins a line's words with a space, as pdftotext's own text

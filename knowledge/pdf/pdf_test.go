@@ -233,6 +233,8 @@ func TestParagraphs(t *testing.T) {
 		{"english wrapped", []line{ln(0, 0, 195, "reached", "50.44"), ln(0, 12, 100, "billion", "yuan.")}, []string{"reached 50.44 billion yuan."}},
 		{"hyphen at the end of a line", []line{ln(0, 0, 198, "grew", "185-"), ln(0, 12, 60, "fold.")}, []string{"grew 185-fold."}},
 		{"short line ends a paragraph", []line{ln(0, 0, 80, "标题"), ln(0, 12, 200, "正文第一句。")}, []string{"标题", "正文第一句。"}},
+		{"first-line indent", []line{ln(0, 0, 200, "上一段的最后一行正好排满了。"), ln(24, 12, 200, "下一段首行缩进两个字"), ln(0, 24, 100, "符。")}, []string{"上一段的最后一行正好排满了。", "下一段首行缩进两个字符。"}},
+		{"hanging indent", []line{ln(0, 0, 200, "•", "第一项很长，排满一行"), ln(12, 12, 200, "接着第二行"), ln(12, 24, 100, "和第三行。")}, []string{"•第一项很长，排满一行接着第二行和第三行。"}},
 		{"gap between lines", []line{ln(0, 0, 200, "第一段。"), ln(0, 40, 200, "第二段。")}, []string{"第一段。", "第二段。"}},
 		{"letter-spaced chinese", []line{ln(0, 0, 200, "市场", "规模", "504.4", "亿元")}, []string{"市场规模504.4亿元"}},
 		{"table cells far apart", []line{wide(ln(0, 0, 200, "年份", "市场规模", "增长率"))}, []string{"年份 市场规模 增长率"}},
