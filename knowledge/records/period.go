@@ -533,13 +533,16 @@ func hasFigureWord(s string) bool {
 // note's period field or a question.
 func ParsePeriod(s string) (Period, bool) {
 	spans, _ := findPeriodsIn(s, false)
-	sort.SliceStable(spans, func(i, j int) bool { return !spans[i].meta && spans[j].meta })
-	for _, sp := range spans {
-		p := sp.p
-		if p.Kind != KindAsOf && strings.HasPrefix(strings.ToLower(strings.TrimSpace(s[:sp.start])), "as of") {
-			p = asOf(p)
-		}
-		return p, true
+	if len(spans) == 0 {
+		return Period{}, false
 	}
-	return Period{}, false
+	// A period of the figure before a date of the report: "2024 report
+	// (data for 2023)" is 2023.
+	sort.SliceStable(spans, func(i, j int) bool { return !spans[i].meta && spans[j].meta })
+	sp := spans[0]
+	p := sp.p
+	if p.Kind != KindAsOf && strings.HasPrefix(strings.ToLower(strings.TrimSpace(s[:sp.start])), "as of") {
+		p = asOf(p)
+	}
+	return p, true
 }
