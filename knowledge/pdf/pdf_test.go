@@ -3,6 +3,7 @@ package pdf
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -309,5 +310,34 @@ func BenchmarkRead50(b *testing.B) {
 		if len(doc.Pages) != 50 {
 			b.Fatalf("%d pages", len(doc.Pages))
 		}
+	}
+}
+
+// TestReport reads a longer report as Chromium prints it: justified,
+// indented paragraphs that wrap, and a running header (date and title) and
+// footer (file URL and "1/3") on every page, which must not become text.
+func TestReport(t *testing.T) {
+	r := needPdftotext(t)
+	doc, err := r.Read(context.Background(), readFixture(t, "report.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range doc.Pages {
+		got = append(got, p.Paragraphs...)
+	}
+	var want []string
+	for k := 1; k <= 45; k++ {
+		want = append(want, fmt.Sprintf("第%d段：据行业报告，2024年中国微短剧市场规模达到504.4亿元，同比增长34.9%%，"+
+			"第%d类平台的用户规模达6.62亿人，占网民整体的59.7%%；预计2027年市场规模将超过1000亿元。", k, k))
+	}
+	if len(doc.Pages) < 3 {
+		t.Errorf("%d pages, want 3 or more", len(doc.Pages))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if doc.Title != "微短剧市场报告" {
+		t.Errorf("title %q", doc.Title)
 	}
 }

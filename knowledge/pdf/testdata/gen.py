@@ -19,7 +19,8 @@ The three kinds of Chinese PDF the reader must get exactly right:
                     predefined CMap UniGB-UCS2-H, no ToUnicode (old government
                     documents and e-tickets). Needs poppler-data to read.
 
-nocopy.pdf has an owner password only (copying not allowed), which readers
+report.pdf is a longer report as Chromium prints it, with its running
+header and footer. nocopy.pdf has an owner password only (copying not allowed), which readers
 open without asking; it must be read. The bad inputs: an encrypted PDF
 (user password), a PDF with no text (a
 drawing only), a truncated one and a file that only starts like a PDF.
@@ -122,12 +123,57 @@ def chromium_pdf(path, pages):
         shutil.copy(out, path)
 
 
+def report_paragraphs():
+    """Paragraphs long enough to wrap two or three times, each different."""
+    out = []
+    for k in range(1, 46):
+        out.append(
+            "第%d段：据行业报告，2024年中国微短剧市场规模达到504.4亿元，同比增长34.9%%，"
+            "第%d类平台的用户规模达6.62亿人，占网民整体的59.7%%；预计2027年市场规模将超过1000亿元。"
+            % (k, k)
+        )
+    return out
+
+
+def chromium_report(path):
+    """A report as a browser prints it: justified paragraphs with a
+    first-line indent, and Chrome's own running header (date, title) and
+    footer (file URL, page "1/4") on every page."""
+    paras = "".join("<p>%s</p>" % html.escape(p) for p in report_paragraphs())
+    doc = (
+        '<!doctype html><meta charset="utf-8"><title>微短剧市场报告</title>'
+        '<style>body{font-family:"WenQuanYi Micro Hei";font-size:16px}'
+        "p{text-indent:2em;text-align:justify;break-inside:avoid;margin:0 0 12px}</style>"
+        + paras
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "report.html")
+        with open(src, "w", encoding="utf-8") as f:
+            f.write(doc)
+        out = os.path.join(tmp, "out.pdf")
+        subprocess.run(
+            [
+                shutil.which("chromium") or "chromium",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--print-to-pdf=" + out,
+                "file://" + src,
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        shutil.copy(out, path)
+
+
 def main():
     pdfmetrics.registerFont(TTFont("WQY", WQY, subfontIndex=0))
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
 
     draw("ttf-subset.pdf", "WQY", PAGES)
     chromium_pdf("identity-h.pdf", PAGES)
+    chromium_report("report.pdf")
     draw("cid-stsong.pdf", "STSong-Light", PAGES)
 
     bench = []
