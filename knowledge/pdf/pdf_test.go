@@ -341,3 +341,19 @@ func TestReport(t *testing.T) {
 		t.Errorf("title %q", doc.Title)
 	}
 }
+
+// FuzzParseBBox feeds arbitrary output to the parser in place of
+// pdftotext's: it must return pages or an error, never panic.
+func FuzzParseBBox(f *testing.F) {
+	f.Add(`<doc><page><flow><block xMin="0" yMin="0" xMax="200" yMax="24"><line xMin="0" yMin="0" xMax="200" yMax="12"><word xMin="0" yMin="0" xMax="90" yMax="12">规模达到</word></line>` +
+		`<line xMin="0" yMin="12" xMax="50" yMax="24"><word xMin="0" yMin="12" xMax="50" yMax="24">504.4亿元</word></line></block></flow></page></doc>`)
+	f.Add(`<html><head><title>t</title></head><body><doc><page><line><word>x</word></line></page></doc></body></html>`)
+	f.Add(`<page><block><line xMin="NaN" xMax="-1e308"><word xMin="1e308">a</word><word>b</word></line></block></page>`)
+	f.Fuzz(func(t *testing.T, s string) {
+		doc, err := parseBBox(strings.NewReader(s))
+		if err == nil {
+			cleanPages(doc.Pages)
+			_ = checkText(doc.Pages)
+		}
+	})
+}
