@@ -380,7 +380,7 @@ func (c *Core) Command(ctx context.Context, req Request, name, arg string) Reply
 		return c.figures(ctx, req, arg, lang)
 	case "about":
 		ab := c.About()
-		return Reply{Kind: KindAbout, RequestID: NewRequestID(), Lang: lang, About: ab, Message: AboutText(ab)}
+		return Reply{Kind: KindAbout, RequestID: NewRequestID(), Lang: lang, About: ab, Message: AboutTextLang(lang, ab)}
 	case "reindex":
 		return c.Reindex(ctx, req)
 	case "subscribe", "unsubscribe", "subscriptions", "sublimit":
@@ -503,6 +503,22 @@ func sanitize(s string) string {
 
 // RateLimitMessage tells the user, in English, when to ask again.
 func RateLimitMessage(wait time.Duration) string { return RateLimitText(LangEN, wait) }
+
+// AboutTextLang is AboutText in the asker's language.
+func AboutTextLang(l Lang, ab knowledge.About) string {
+	if l != LangZH {
+		return AboutText(ab)
+	}
+	s := fmt.Sprintf("dramabot %s 根据 %d 份资料（%d 个段落）回答", orDash(ab.Version), ab.Sources, ab.Passages)
+	if ab.AsOf != "" {
+		s += "，资料截至 " + ab.AsOf
+	}
+	s += "。嵌入模型：" + orDash(ab.Embedder) + "。"
+	if ab.Model != "" {
+		s += "答案由 " + ab.Model + " 撰写，其中每个数字都与资料核对过。"
+	}
+	return s
+}
 
 // AboutText summarizes the corpus in one line.
 func AboutText(ab knowledge.About) string {

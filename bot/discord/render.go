@@ -62,7 +62,7 @@ func renderReply(r bot.Reply, asOf string) (msgs []outMessage, private bool) {
 	case bot.KindSources:
 		return sourcesMessages(r.Lang, r.Sources, asOf), false
 	case bot.KindAbout:
-		return []outMessage{aboutMessage(r.About)}, false
+		return []outMessage{aboutMessage(r.Lang, r.About)}, false
 	case bot.KindRateLimited, bot.KindInvalid, bot.KindRefused:
 		return textMessages(r.Message), true
 	default: // KindInfo, KindError
@@ -190,24 +190,28 @@ func sourcesMessages(l bot.Lang, srcs []knowledge.SourceStat, asOf string) []out
 	return msgs
 }
 
-func aboutMessage(ab knowledge.About) outMessage {
+func aboutMessage(l bot.Lang, ab knowledge.About) outMessage {
 	field := func(name, value string) *discordgo.MessageEmbedField {
 		if value == "" {
 			value = "-"
 		}
 		return &discordgo.MessageEmbedField{Name: name, Value: fitEscaped(value, maxFieldValue), Inline: true}
 	}
+	names := [...]string{"About dramabot", "Answers about the Chinese mini-series (短剧) market, quoted and cited from a fixed set of sources.", "Sources", "Passages", "As of", "Embedder", "Version"}
+	if l == bot.LangZH {
+		names = [...]string{"关于 dramabot", "根据固定的一组资料回答关于中国短剧市场的问题，引用并注明出处。", "资料", "段落", "截至", "嵌入模型", "版本"}
+	}
 	e := &discordgo.MessageEmbed{
 		Type:        discordgo.EmbedTypeRich,
-		Title:       "About dramabot",
-		Description: "Answers about the Chinese mini-series (短剧) market, quoted and cited from a fixed set of sources.",
+		Title:       names[0],
+		Description: names[1],
 		Color:       colorInfo,
 		Fields: []*discordgo.MessageEmbedField{
-			field("Sources", strconv.Itoa(ab.Sources)),
-			field("Passages", strconv.Itoa(ab.Passages)),
-			field("As of", ab.AsOf),
-			field("Embedder", ab.Embedder),
-			field("Version", ab.Version),
+			field(names[2], strconv.Itoa(ab.Sources)),
+			field(names[3], strconv.Itoa(ab.Passages)),
+			field(names[4], ab.AsOf),
+			field(names[5], ab.Embedder),
+			field(names[6], ab.Version),
 		},
 	}
 	fitEmbed(e)
