@@ -14,7 +14,7 @@ import (
 // keyed by chat: a reply in one chat never reaches a turn of another.
 
 // defaultTurns bounds the turns kept in memory, across chats.
-const defaultTurns = 5000
+const defaultTurns = 2000
 
 // maxChain is how many turns back a conversation is remembered.
 const maxChain = 3
