@@ -13,7 +13,7 @@ import (
 // that removed commands disappear too.
 func commands() []*discordgo.ApplicationCommand {
 	minLen := 1
-	return []*discordgo.ApplicationCommand{
+	return localized([]*discordgo.ApplicationCommand{
 		{
 			Name:        "ask",
 			Description: "Ask a question about the Chinese mini-series (短剧) market",
@@ -51,7 +51,27 @@ func commands() []*discordgo.ApplicationCommand {
 		},
 		{Name: "subscriptions", Description: "This channel's subscriptions"},
 		{Name: "help", Description: "How to ask dramabot"},
+	})
+}
+
+// descriptionsZH are the commands' descriptions for Discord clients in
+// Chinese, by command name.
+var descriptionsZH = map[string]string{
+	"ask": "提问：关于中国短剧市场的问题", "sources": "资料来源，按发布方", "figures": "关键数据及出处",
+	"about": "资料规模、截至日期和版本", "subscribe": "资料更新时把某个主题的新内容发到本频道",
+	"unsubscribe": "取消本频道对一个主题的订阅", "subscriptions": "本频道的订阅", "help": "怎么向 dramabot 提问",
+}
+
+// localized adds the Chinese descriptions (Simplified for both zh-CN and
+// zh-TW: the frame is Simplified).
+func localized(cmds []*discordgo.ApplicationCommand) []*discordgo.ApplicationCommand {
+	for _, c := range cmds {
+		if d, ok := descriptionsZH[c.Name]; ok {
+			m := map[discordgo.Locale]string{discordgo.ChineseCN: d, discordgo.ChineseTW: d}
+			c.DescriptionLocalizations = &m
+		}
 	}
+	return cmds
 }
 
 // registerCommands overwrites the slash commands, for one guild when

@@ -762,8 +762,9 @@ func TestCommandRegistration(t *testing.T) {
 				t.Fatalf("registration calls = %+v, want one PUT %s", calls, tc.path)
 			}
 			var cmds []struct {
-				Name    string `json:"name"`
-				Options []struct {
+				Name      string            `json:"name"`
+				Localized map[string]string `json:"description_localizations"`
+				Options   []struct {
 					Name     string `json:"name"`
 					Required bool   `json:"required"`
 				} `json:"options"`
@@ -774,6 +775,9 @@ func TestCommandRegistration(t *testing.T) {
 			var names []string
 			for _, c := range cmds {
 				names = append(names, c.Name)
+				if c.Localized["zh-CN"] == "" {
+					t.Errorf("/%s has no Chinese description", c.Name)
+				}
 			}
 			if strings.Join(names, " ") != "ask sources figures about subscribe unsubscribe subscriptions help" {
 				t.Errorf("commands = %v", names)

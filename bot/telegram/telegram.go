@@ -249,6 +249,13 @@ func New(ctx context.Context, cfg Config) (_ *Bot, err error) {
 	if err != nil {
 		b.log.Warn("could not set the command menu", "err", err)
 	}
+	err = b.call(startCtx, "setMyCommands", func(ctx context.Context) error {
+		_, err := b.tg.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: menuZH, LanguageCode: "zh"})
+		return err
+	})
+	if err != nil {
+		b.log.Warn("could not set the Chinese command menu", "err", err)
+	}
 	b.log.Info("connected to the Bot API", "mode", b.mode())
 	return b, nil
 }
@@ -265,6 +272,18 @@ var menu = []models.BotCommand{
 	{Command: "subscriptions", Description: "This chat's subscriptions"},
 	{Command: "about", Description: "Corpus size, as-of date and version"},
 	{Command: "help", Description: "How to ask, and what I can do"},
+}
+
+// menuZH is the menu Telegram shows users whose app is in Chinese.
+var menuZH = []models.BotCommand{
+	{Command: "ask", Description: "提问：关于中国短剧市场的问题"},
+	{Command: "figures", Description: "关键数据及出处（可加主题）"},
+	{Command: "sources", Description: "资料来源，按发布方"},
+	{Command: "subscribe", Description: "订阅主题的新资料，例如 /subscribe 红果短剧"},
+	{Command: "unsubscribe", Description: "取消订阅一个主题"},
+	{Command: "subscriptions", Description: "本聊天的订阅"},
+	{Command: "about", Description: "资料规模、截至日期和版本"},
+	{Command: "help", Description: "怎么提问，我能做什么"},
 }
 
 func orDefault(d, def time.Duration) time.Duration {

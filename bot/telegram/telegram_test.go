@@ -140,6 +140,9 @@ func TestPrivateChatAnswersWithCitations(t *testing.T) {
 	if got, want := strings.Join(names, " "), "ask figures sources subscribe unsubscribe subscriptions about help"; got != want {
 		t.Errorf("command menu = %q, want %q", got, want)
 	}
+	if zh := e.tg.CommandsFor("zh"); len(zh) != len(names) || zh[0].Description != "提问：关于中国短剧市场的问题" {
+		t.Errorf("Chinese command menu = %+v", zh)
+	}
 
 	e.tg.Push(telegramtest.Private(telegramtest.Alice, question))
 	m := only(t, e.tg.WaitSent(t, telegramtest.Alice.ID, 1))

@@ -88,6 +88,7 @@ type Server struct {
 	webhook    Webhook
 	deliveries []Delivery
 	commands   []BotCommand
+	localized  map[string][]BotCommand // language code -> menu
 	chats      map[int64]Chat
 	lastMsgID  map[int64]int
 	messages   map[msgKey]Message
@@ -1174,9 +1175,24 @@ func (s *Server) setMyCommands(p map[string]string) (any, *apiError) {
 		}
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if lang := p["language_code"]; lang != "" {
+		// A menu for users of one language, besides the default menu.
+		if s.localized == nil {
+			s.localized = map[string][]BotCommand{}
+		}
+		s.localized[lang] = cmds
+		return true, nil
+	}
 	s.commands = cmds
-	s.mu.Unlock()
 	return true, nil
+}
+
+// CommandsFor returns the menu set for users of a language ("zh"), or nil.
+func (s *Server) CommandsFor(lang string) []BotCommand {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.localized[lang])
 }
 
 var secretRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
