@@ -38,6 +38,8 @@ const (
 	maxTopicRunes           = 80
 	alertWindow             = time.Hour
 	alertTimeout            = 30 * time.Second
+	// pendingAfterRestart is when alerts that waited across a restart go.
+	pendingAfterRestart = time.Minute
 )
 
 // ReindexListener is told, after each reindex, which passages it added.
@@ -83,6 +85,9 @@ type subscriptionsFile struct {
 	Subscriptions []subscription `json:"subscriptions"`
 	// Limits are per-chat limits set by administrators ("telegram:123").
 	Limits map[string]int `json:"limits,omitempty"`
+	// Pending are alerts waiting for a chat's next hour, by chat, so that
+	// a restart does not lose them.
+	Pending map[string][]pendingItem `json:"pending,omitempty"`
 }
 
 type alerts struct {
@@ -101,8 +106,8 @@ type alerts struct {
 }
 
 type pendingItem struct {
-	sub  subscription
-	item AlertItem
+	Sub  subscription `json:"sub"`
+	Item AlertItem    `json:"item"`
 }
 
 func newAlerts(c *Core, dir string, maxSubs, perHour int) *alerts {
@@ -142,6 +147,14 @@ func (a *alerts) load() error {
 	if f.Limits != nil {
 		a.limits = f.Limits
 	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for chat, items := range f.Pending {
+		// Sent before a restart: post them soon, once the surfaces have
+		// registered their notifiers.
+		a.pending[chat] = items
+		a.scheduleLocked(chat, pendingAfterRestart)
+	}
 	return nil
 }
 
@@ -151,7 +164,7 @@ func (a *alerts) saveLocked() error {
 	if a.path == "" {
 		return nil
 	}
-	b, err := json.MarshalIndent(subscriptionsFile{Subscriptions: a.subs, Limits: a.limits}, "", "  ")
+	b, err := json.MarshalIndent(subscriptionsFile{Subscriptions: a.subs, Limits: a.limits, Pending: a.pending}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("subscriptions: %w", err)
 	}
@@ -397,7 +410,7 @@ func (c *Core) PassagesAdded(ctx context.Context, added []knowledge.Hit) {
 			if _, ok := byChat[chat]; !ok {
 				chats = append(chats, chat)
 			}
-			byChat[chat] = append(byChat[chat], pendingItem{sub: s, item: alertItem(h)})
+			byChat[chat] = append(byChat[chat], pendingItem{Sub: s, Item: alertItem(h)})
 		}
 	}
 	for _, chat := range chats {
@@ -434,23 +447,30 @@ func (a *alerts) deliver(ctx context.Context, chat string, items []pendingItem) 
 		now1, digest = items[:budget-1], items[budget-1:]
 	default:
 		a.pending[chat] = append(a.pending[chat], items...)
-		a.scheduleLocked(chat, now)
+		wait := alertWindow
+		if s := a.sent[chat]; len(s) > 0 {
+			wait = max(alertWindow-now.Sub(s[0]), time.Second)
+		}
+		a.scheduleLocked(chat, wait)
+		if err := a.saveLocked(); err != nil {
+			a.core.log.Error("waiting alerts not saved: a restart would lose them", "err", err)
+		}
 		a.mu.Unlock()
 		return
 	}
 	a.mu.Unlock()
 	for _, p := range now1 {
-		a.post(ctx, chat, Alert{Lang: p.sub.Lang, Topic: p.sub.Topic, Items: []AlertItem{p.item}})
+		a.post(ctx, chat, Alert{Lang: p.Sub.Lang, Topic: p.Sub.Topic, Items: []AlertItem{p.Item}})
 	}
 	if len(digest) > 0 {
-		a.post(ctx, chat, Alert{Lang: digest[0].sub.Lang, Topic: digest[0].sub.Topic, Digest: true, Items: items2(digest)})
+		a.post(ctx, chat, Alert{Lang: digest[0].Sub.Lang, Topic: digest[0].Sub.Topic, Digest: true, Items: items2(digest)})
 	}
 }
 
 func items2(ps []pendingItem) []AlertItem {
 	out := make([]AlertItem, len(ps))
 	for i, p := range ps {
-		out[i] = p.item
+		out[i] = p.Item
 	}
 	return out
 }
@@ -470,28 +490,27 @@ func (a *alerts) budgetLocked(chat string, now time.Time) int {
 	return max(a.perHour-len(recent), 0)
 }
 
-// scheduleLocked flushes the chat's pending items as one digest when its
-// oldest post of the hour leaves the window.
-func (a *alerts) scheduleLocked(chat string, now time.Time) {
+// scheduleLocked flushes the chat's pending items as one digest after
+// wait: when its oldest post of the hour leaves the window.
+func (a *alerts) scheduleLocked(chat string, wait time.Duration) {
 	if a.timers[chat] != nil {
 		return
-	}
-	wait := alertWindow
-	if s := a.sent[chat]; len(s) > 0 {
-		wait = max(alertWindow-now.Sub(s[0]), time.Second)
 	}
 	a.timers[chat] = time.AfterFunc(wait, func() {
 		a.mu.Lock()
 		items := a.pending[chat]
 		delete(a.pending, chat)
 		delete(a.timers, chat)
+		if err := a.saveLocked(); err != nil {
+			a.core.log.Error("sent alerts not cleared from the file", "err", err)
+		}
 		a.mu.Unlock()
 		if len(items) == 0 {
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), alertTimeout)
 		defer cancel()
-		a.post(ctx, chat, Alert{Lang: items[0].sub.Lang, Topic: items[0].sub.Topic, Digest: len(items) > 1, Items: items2(items)})
+		a.post(ctx, chat, Alert{Lang: items[0].Sub.Lang, Topic: items[0].Sub.Topic, Digest: len(items) > 1, Items: items2(items)})
 	})
 }
 

@@ -140,3 +140,42 @@ func TestAlertsAreBoundedPerHour(t *testing.T) {
 		}
 	})
 }
+
+// TestWaitingAlertsSurviveARestart: alerts held for the next hour are in
+// the data dir, and a restarted bot posts them.
+func TestWaitingAlertsSurviveARestart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		dir := t.TempDir()
+		ctx := context.Background()
+		c := New(Config{Knowledge: &knowledgetest.Fake{}, AlertsPerHour: 1, DataDir: dir})
+		n := &notifier{}
+		c.SetNotifier(PlatformTelegram, n)
+		c.Command(ctx, Request{Platform: PlatformTelegram, ChatID: "7"}, "subscribe", "ReelShort")
+		c.PassagesAdded(ctx, []knowledge.Hit{hit("a", "ReelShort earned US$ 10 million.")})
+		c.PassagesAdded(ctx, []knowledge.Hit{hit("b", "ReelShort earned US$ 20 million."), hit("c", "ReelShort earned US$ 30 million.")})
+		if got := n.get("7"); len(got) != 1 {
+			t.Fatalf("%d posts, want 1 within the budget", len(got))
+		}
+		// Restart: the two waiting passages come from the file.
+		c2 := New(Config{Knowledge: &knowledgetest.Fake{}, AlertsPerHour: 1, DataDir: dir})
+		n2 := &notifier{}
+		c2.SetNotifier(PlatformTelegram, n2)
+		c.alerts.mu.Lock()
+		for _, tm := range c.alerts.timers {
+			tm.Stop() // the first process is gone
+		}
+		c.alerts.mu.Unlock()
+		time.Sleep(pendingAfterRestart + time.Second)
+		synctest.Wait()
+		got := n2.get("7")
+		if len(got) != 1 || !got[0].Digest || len(got[0].Items) != 2 {
+			t.Fatalf("after the restart: %+v, want one digest of the 2 waiting passages", got)
+		}
+		c3 := New(Config{Knowledge: &knowledgetest.Fake{}, DataDir: dir})
+		c3.alerts.mu.Lock()
+		defer c3.alerts.mu.Unlock()
+		if len(c3.alerts.pending) != 0 {
+			t.Errorf("posted alerts still in the file: %v", c3.alerts.pending)
+		}
+	})
+}
