@@ -169,14 +169,25 @@ func (e *Engine) AnswerWithHits(ctx context.Context, question string) (Answer, [
 	for _, g := range groups {
 		words = append(words, g...)
 	}
-	ret2, err := e.r.Search(ctx, strings.Join(words, " ")+" "+strings.Join(questionNumbers(q), " "), depth)
+	// Names a Chinese question writes in Latin letters (NFL, ReelShort) are
+	// spelled the same way in English sources.
+	words = append(words, questionNumbers(q)...)
+	if strings.ContainsFunc(q, text.IsCJK) {
+		words = append(words, latinWords(q)...)
+	}
+	ret2, err := e.r.Search(ctx, strings.Join(words, " "), depth)
 	if err != nil {
 		return Answer{}, nil, fmt.Errorf("answer: %w", err)
 	}
 	// When the question was answered as asked, only sources written in the
 	// other language alone can answer it better.
 	a2, hits2 := e.compose(q, groups, exps, ret2, !a.Abstained)
-	if !a2.Abstained && (a.Abstained || a2.coverage >= a.coverage+translatedBetter) {
+	switch {
+	case !a2.Abstained && (a.Abstained || a2.coverage >= a.coverage+translatedBetter):
+		return a2, hits2, nil
+	case a.Abstained && a2.Abstained && a2.coverage > a.coverage:
+		// Neither answers; the passages found through translation are
+		// the nearer ones to list.
 		return a2, hits2, nil
 	}
 	return a, hits, nil
@@ -330,11 +341,23 @@ func (e *Engine) compose(q string, groups [][]string, exps []Expansion, ret Retr
 		}
 	}
 	hits, passageCov = rerank(hits, top, cands, passageCov)
+	// How well the nearest passage matches, even when the engine abstains:
+	// it decides which of two searches (as asked, or through translation)
+	// lists the nearer passages.
+	bestCov := 0.0
+	for _, c := range passageCov {
+		bestCov = max(bestCov, c)
+	}
+	abstainNear := func(reason string) (Answer, []Hit) {
+		a := abstain(ans, q, hits, reason, e.opts.Related)
+		a.coverage = bestCov
+		return a, hits
+	}
 	if len(cands) == 0 && lackedEntity != "" {
-		return abstain(ans, q, hits, fmt.Sprintf("%s %q", reasonMissingName, lackedEntity), e.opts.Related), hits
+		return abstainNear(fmt.Sprintf("%s %q", reasonMissingName, lackedEntity))
 	}
 	if len(cands) == 0 {
-		return abstain(ans, q, hits, "the passages do not hold the figures the question names", e.opts.Related), hits
+		return abstainNear("the passages do not hold the figures the question names")
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
 	first := cands[0]
@@ -360,7 +383,7 @@ func (e *Engine) compose(q string, groups [][]string, exps []Expansion, ret Retr
 			}
 		}
 		if want == askNumber && !anyFigure {
-			return abstain(ans, q, hits, "no passage holds the figure asked for", e.opts.Related), hits
+			return abstainNear("no passage holds the figure asked for")
 		}
 	}
 	minCov := minPassageCoverage
@@ -368,14 +391,14 @@ func (e *Engine) compose(q string, groups [][]string, exps []Expansion, ret Retr
 		minCov = minTranslatedCoverage
 	}
 	if passageCov[first.hit] < minCov {
-		return abstain(ans, q, hits, fmt.Sprintf("low relevance (passage coverage %.2f, sentence %.2f)", passageCov[first.hit], first.coverage), e.opts.Related), hits
+		return abstainNear(fmt.Sprintf("low relevance (passage coverage %.2f, sentence %.2f)", passageCov[first.hit], first.coverage))
 	}
 	if name, ok := missingSalient(qt, passageTerms[hits[first.hit].Passage.ID], first.coverage); ok {
 		// A name the sources never use, asked about with words they do
 		// use ("the capital of France"): the passage is about something
 		// else. A sentence that covers most of the question otherwise
 		// answers it despite a misspelt or abbreviated name.
-		return abstain(ans, q, hits, fmt.Sprintf("%s %q", reasonMissingName, name), e.opts.Related), hits
+		return abstainNear(fmt.Sprintf("%s %q", reasonMissingName, name))
 	}
 	chosen := []candidate{first}
 	if wantsSecond(want, kind, first) {
