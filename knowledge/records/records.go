@@ -25,6 +25,11 @@ import (
 // cap cut it.
 const MaxRecords = 500
 
+// Version names the reading rules. Stores keep records beside the index
+// and read them again when it changes: change it with any rule that
+// changes what Extract returns.
+const Version = "1"
+
 // Record is one figure of the corpus: who said what, when. Its JSON form
 // is an entry of the figure_table list of JSON answers.
 type Record struct {

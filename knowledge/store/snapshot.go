@@ -18,20 +18,23 @@ import (
 	chromem "github.com/philippgille/chromem-go"
 
 	"dramabot/knowledge"
+	"dramabot/knowledge/records"
 )
 
 // Snapshot layout, one file:
 //
-//	magic "DRAMABOT-SNAPSHOT-2\n"
+//	magic "DRAMABOT-SNAPSHOT-3\n"
 //	body:
 //	  header     uvarint length, then gob(snapshotHeader)
 //	  entries    the passages and their hashes: uvarint-length-prefixed
-//	             strings (id, source id, heading, text, hash), uvarint ordinal
+//	             strings (id, source id, heading, text, hash), uvarint
+//	             ordinal, uvarint page
 //	  vectors    passages × dim float32
 //	  doc lens   passages float32
 //	  terms      uvarint-length-prefixed strings, in term id order
 //	  offsets    terms+1 int32
 //	  docs, tfs  postings int32, postings uint16
+//	  records    gob(snapshotRecords): the figure records of each passage
 //	trailer: body length u64, 0 u64, CRC-32C of the body u32, "END."
 //
 // Numbers are little-endian. The CRC is checked, in a first pass over the
@@ -39,12 +42,15 @@ import (
 // neither writing nor loading holds a second copy of the index in memory.
 // (Version 1 gob-encoded the manifest and used chromem-go's export, which
 // buffered the whole index in memory: about 7 s and several hundred MiB to
-// save or load 100k passages.)
+// save or load 100k passages. Version 2 had neither pages nor figure
+// records.)
 const (
 	snapshotName  = "index.snapshot"
-	snapshotMagic = "DRAMABOT-SNAPSHOT-2\n"
-	// snapshotMagicV1 is the previous format: recognised, and rebuilt.
+	snapshotMagic = "DRAMABOT-SNAPSHOT-3\n"
+	// snapshotMagicV1 and V2 are previous formats: recognised, and
+	// rebuilt.
 	snapshotMagicV1 = "DRAMABOT-SNAPSHOT-1\n"
+	snapshotMagicV2 = "DRAMABOT-SNAPSHOT-2\n"
 	trailerLen      = 8 + 8 + 4 + 4
 	trailerEnd      = "END."
 )
@@ -63,6 +69,18 @@ type snapshotHeader struct {
 	TermsBytes   int64
 	Postings     int
 	AvgLen       float64
+	// RecordsVersion is the records.Version the records were read with;
+	// empty when the store kept none. RecordsBytes is their section's
+	// size.
+	RecordsVersion string
+	RecordsBytes   int64
+}
+
+// snapshotRecords is the records section: Counts[i] records of Records
+// belong to passage i, in passage order.
+type snapshotRecords struct {
+	Counts  []int
+	Records []records.Record
 }
 
 // SnapshotPath is where the snapshot of a data dir lives.
@@ -227,7 +245,21 @@ func writeBody(sw *snapshotWriter, idx *index) {
 		for _, f := range entryFields(&idx.entries[i]) {
 			h.EntriesBytes += strLen(f)
 		}
-		h.EntriesBytes += uvarintLen(uint64(idx.entries[i].Passage.Ordinal))
+		h.EntriesBytes += uvarintLen(uint64(idx.entries[i].Passage.Ordinal)) + uvarintLen(uint64(max(idx.entries[i].Passage.Page, 0)))
+	}
+	// The records are encoded first, to know their size; they are a
+	// small part of the index next to the vectors and postings.
+	var rb strings.Builder
+	if len(idx.entries) == 0 || idx.entries[0].Records != nil {
+		sr := snapshotRecords{Counts: make([]int, len(idx.entries)), Records: idx.records}
+		for i := range idx.entries {
+			sr.Counts[i] = len(idx.entries[i].Records)
+		}
+		if err := gob.NewEncoder(&rb).Encode(sr); err != nil {
+			sw.err = err
+			return
+		}
+		h.RecordsVersion, h.RecordsBytes = records.Version, int64(rb.Len())
 	}
 	for _, t := range terms {
 		h.TermsBytes += strLen(t)
@@ -243,6 +275,7 @@ func writeBody(sw *snapshotWriter, idx *index) {
 			sw.str(f)
 		}
 		sw.uvarint(uint64(idx.entries[i].Passage.Ordinal))
+		sw.uvarint(uint64(max(idx.entries[i].Passage.Page, 0)))
 	}
 	for _, v := range idx.vectors {
 		sw.float32s(v)
@@ -255,6 +288,7 @@ func writeBody(sw *snapshotWriter, idx *index) {
 	sw.int32s(lx.Docs)
 	sw.uint16s(lx.TFs)
 	sw.flush(true)
+	io.WriteString(sw, rb.String())
 }
 
 // errCorrupt marks a snapshot that cannot be trusted.
@@ -297,7 +331,7 @@ func (s *Store) decodeSnapshot(f *os.File) (*index, error) {
 	if _, err := io.ReadFull(f, magic); err != nil || size < int64(len(snapshotMagic)+trailerLen) {
 		return nil, fmt.Errorf("%w: not a dramabot snapshot, or truncated", errCorrupt)
 	}
-	if string(magic) == snapshotMagicV1 {
+	if string(magic) == snapshotMagicV1 || string(magic) == snapshotMagicV2 {
 		return nil, errors.New("snapshot is in an older format: rebuilding it")
 	}
 	if string(magic) != snapshotMagic {
@@ -495,9 +529,9 @@ func (s *Store) decodeBody(sr *snapshotReader) (*index, error) {
 	}
 	// The sizes the header announces must add up to the body exactly
 	// before anything that large is allocated.
-	if h.Passages < 0 || h.Dim < 0 || h.Dim > 1<<16 || h.Terms < 0 || h.Postings < 0 || h.EntriesBytes < 0 || h.TermsBytes < 0 ||
+	if h.Passages < 0 || h.Dim < 0 || h.Dim > 1<<16 || h.Terms < 0 || h.Postings < 0 || h.EntriesBytes < 0 || h.TermsBytes < 0 || h.RecordsBytes < 0 ||
 		int64(h.Passages) > sr.left || int64(h.Terms) > sr.left || int64(h.Postings) > sr.left ||
-		h.EntriesBytes+int64(h.Passages)*int64(h.Dim)*4+int64(h.Passages)*4+h.TermsBytes+int64(h.Terms+1)*4+int64(h.Postings)*6 != sr.left {
+		h.EntriesBytes+int64(h.Passages)*int64(h.Dim)*4+int64(h.Passages)*4+h.TermsBytes+int64(h.Terms+1)*4+int64(h.Postings)*6+h.RecordsBytes != sr.left {
 		return nil, fmt.Errorf("%w: manifest sizes do not match the file", errCorrupt)
 	}
 
@@ -509,6 +543,7 @@ func (s *Store) decodeBody(sr *snapshotReader) (*index, error) {
 		e.Passage.ID, e.Passage.SourceID, e.Passage.Heading, e.Passage.Text, e.Hash =
 			entries.str(), entries.str(), entries.str(), entries.str(), entries.str()
 		e.Passage.Ordinal = int(entries.uvarint())
+		e.Passage.Page = int(entries.uvarint())
 	}
 	if entries.err != nil || entries.s != "" {
 		return nil, corrupt("passages", cmpErr(entries.err, "trailing bytes"))
@@ -535,6 +570,7 @@ func (s *Store) decodeBody(sr *snapshotReader) (*index, error) {
 	sr.int32s(lx.Offsets)
 	sr.int32s(lx.Docs)
 	sr.uint16s(lx.TFs)
+	rb := sr.blob(h.RecordsBytes)
 	if sr.err != nil {
 		return nil, corrupt("sections", sr.err)
 	}
@@ -565,7 +601,54 @@ func (s *Store) decodeBody(sr *snapshotReader) (*index, error) {
 			idx.srcIndex[src.ID] = i
 		}
 	}
+	if err := s.loadRecords(idx, h, rb); err != nil {
+		return nil, err
+	}
 	return idx, nil
+}
+
+// loadRecords sets the entries' figure records from the records section,
+// or, when the snapshot has none or was read with other rules, reads them
+// again from its passages (the next Sync then saves them).
+func (s *Store) loadRecords(idx *index, h snapshotHeader, rb string) error {
+	if s.opts.NoRecords {
+		return nil
+	}
+	if h.RecordsVersion != records.Version {
+		srcs := make([]knowledge.Source, len(idx.entries))
+		for i := range idx.entries {
+			srcs[i] = idx.source(idx.entries[i].Passage.SourceID)
+		}
+		parallel(len(idx.entries), func(i int) {
+			idx.entries[i].Records = passageRecords(srcs[i], idx.entries[i].Passage)
+		})
+		idx.collectRecords()
+		s.unsaved = true
+		return nil
+	}
+	var sec snapshotRecords
+	if err := gob.NewDecoder(strings.NewReader(rb)).Decode(&sec); err != nil {
+		return fmt.Errorf("%w: records: %w", errCorrupt, err)
+	}
+	if len(sec.Counts) != len(idx.entries) {
+		return fmt.Errorf("%w: records do not match the passages", errCorrupt)
+	}
+	if sec.Records == nil {
+		sec.Records = []records.Record{} // read, and none found
+	}
+	at := 0
+	for i, n := range sec.Counts {
+		if n < 0 || at+n > len(sec.Records) {
+			return fmt.Errorf("%w: records do not match the passages", errCorrupt)
+		}
+		idx.entries[i].Records = sec.Records[at : at+n : at+n]
+		at += n
+	}
+	if at != len(sec.Records) {
+		return fmt.Errorf("%w: records do not match the passages", errCorrupt)
+	}
+	idx.records = sec.Records
+	return nil
 }
 
 func cmpErr(err error, otherwise string) error {

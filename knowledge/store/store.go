@@ -19,6 +19,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,6 +27,7 @@ import (
 	chromem "github.com/philippgille/chromem-go"
 
 	"dramabot/knowledge"
+	"dramabot/knowledge/records"
 	"dramabot/knowledge/text"
 )
 
@@ -49,6 +51,9 @@ type Options struct {
 	Dir      string
 	Embedder Embedder
 	Logger   *slog.Logger
+	// NoRecords leaves out the figure records (Records returns none):
+	// for measuring what building them costs.
+	NoRecords bool
 }
 
 // Store is safe for concurrent use: searches run against an immutable
@@ -85,12 +90,17 @@ type index struct {
 	embedder string
 	dim      int
 	builtAt  time.Time
+	// records are the figure records of every passage, in passage order;
+	// each entry's Records is its slice of them.
+	records []records.Record
 }
 
-// entry is a passage in the manifest with the hash of what was embedded.
+// entry is a passage in the manifest with the hash of what was embedded,
+// and the figure records read from it.
 type entry struct {
 	Passage knowledge.Passage
 	Hash    string
+	Records []records.Record
 }
 
 // Changes summarizes a Sync.
@@ -236,7 +246,17 @@ func (s *Store) Sync(ctx context.Context, docs []knowledge.Document) (Changes, e
 	// The lexicon first: building it briefly needs twice its final size,
 	// and that peak costs less before the vectors exist.
 	lex := lexiconOf(entries)
-	if err := s.embedAll(ctx, entries, sources, vectors, todo); err != nil {
+	// The records are read while the passages are embedded: reading them
+	// is the smaller task and takes no extra time on a machine whose cores
+	// the embedder leaves idle (a remote one).
+	recDone := make(chan struct{})
+	go func() {
+		defer close(recDone)
+		s.readRecords(old, entries, sources)
+	}()
+	err := s.embedAll(ctx, entries, sources, vectors, todo)
+	<-recDone
+	if err != nil {
 		return ch, err
 	}
 	ch.Embedded = len(todo)
@@ -288,8 +308,71 @@ func (s *Store) hash(src knowledge.Source, p knowledge.Passage) string {
 	// and the local vectors: every passage is then indexed again.
 	h.Write([]byte(text.AnalyzerVersion))
 	h.Write([]byte{0})
+	// The page is cited: a passage that moved to another page must be
+	// stored again even when its words did not change.
+	h.Write([]byte(strconv.Itoa(p.Page)))
+	h.Write([]byte{0})
 	h.Write([]byte(embedText(src, p)))
 	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// readRecords sets the figure records of entries: an unchanged passage
+// of an unchanged source keeps those of the old index, the others are
+// read again (a record carries its source's publisher, date and note).
+func (s *Store) readRecords(old *index, entries []entry, sources []knowledge.Source) {
+	if s.opts.NoRecords {
+		return
+	}
+	srcByID := make(map[string]knowledge.Source, len(sources))
+	for _, src := range sources {
+		if _, ok := srcByID[src.ID]; !ok {
+			srcByID[src.ID] = src
+		}
+	}
+	var todo []int
+	for i := range entries {
+		e := &entries[i]
+		j, ok := old.byID[e.Passage.ID]
+		if ok && old.entries[j].Hash == e.Hash && old.entries[j].Records != nil && old.source(e.Passage.SourceID) == srcByID[e.Passage.SourceID] {
+			e.Records = old.entries[j].Records
+			continue
+		}
+		todo = append(todo, i)
+	}
+	parallel(len(todo), func(n int) {
+		e := &entries[todo[n]]
+		e.Records = passageRecords(srcByID[e.Passage.SourceID], e.Passage)
+	})
+}
+
+// passageRecords reads the records of one passage; never nil, so that a
+// passage without figures is not read again.
+func passageRecords(src knowledge.Source, p knowledge.Passage) []records.Record {
+	rs := records.Extract(knowledge.Document{Source: src, Passages: []knowledge.Passage{p}})
+	if rs == nil {
+		rs = []records.Record{}
+	}
+	return rs
+}
+
+// parallel calls f(0..n-1) on all cores.
+func parallel(n int, f func(int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // embedAll computes the vectors of entries[todo], Parallel at a time.
@@ -424,7 +507,31 @@ func (idx *index) fill(entries []entry, sources []knowledge.Source, lex *lexicon
 	}
 	idx.lex = lex
 	idx.builtAt = time.Now().UTC()
+	idx.collectRecords()
 }
+
+// collectRecords lists the entries' records in passage order, each
+// entry's Records then pointing into the list.
+func (idx *index) collectRecords() {
+	n := 0
+	for _, e := range idx.entries {
+		n += len(e.Records)
+	}
+	idx.records = make([]records.Record, 0, n)
+	for i := range idx.entries {
+		e := &idx.entries[i]
+		if e.Records == nil {
+			continue
+		}
+		start := len(idx.records)
+		idx.records = append(idx.records, e.Records...)
+		e.Records = idx.records[start:len(idx.records):len(idx.records)]
+	}
+}
+
+// Records returns the figure records of every passage of the index in
+// use, in passage order. The slice is shared: do not modify it.
+func (s *Store) Records() []records.Record { return s.cur.Load().records }
 
 func (idx *index) source(id string) knowledge.Source {
 	if i, ok := idx.srcIndex[id]; ok {

@@ -241,7 +241,7 @@ func snapshotDamages() []damage {
 		{"trailer cut off", func(b []byte) []byte { return b[:len(b)-trailer] }, "truncated"},
 		{"bytes appended", func(b []byte) []byte { return append(slices.Clone(b), '\n') }, "truncated"},
 		{"wrong magic", func(b []byte) []byte { return append([]byte("CHROMEM-EXPORT-GOB\n"), b[19:]...) }, "not a dramabot snapshot"},
-		{"unknown format version", flip(func(int) int { return 18 }, '2'^'3'), "not a dramabot snapshot"},
+		{"unknown format version", flip(func(int) int { return 18 }, '3'^'9'), "not a dramabot snapshot"},
 		{"flipped byte in the manifest", flip(func(int) int { return 40 }, 0x01), "checksum mismatch"},
 		{"flipped byte in the vectors", flip(func(n int) int { return n - trailer - 200 }, 0x80), "checksum mismatch"},
 		{"flipped byte in the checksum", flip(func(n int) int { return n - 8 }, 0x10), "checksum mismatch"},
@@ -359,28 +359,33 @@ func TestEveryFlippedByteIsDetected(t *testing.T) {
 	}
 }
 
-// TestOlderFormatIsRebuilt: a snapshot of format 1 is recognised, not
-// called corrupt, and replaced by the next Sync.
+// TestOlderFormatIsRebuilt: a snapshot of an older format (1: gob;
+// 2: without pages and figure records) is recognised, not called
+// corrupt, and replaced by the next Sync.
 func TestOlderFormatIsRebuilt(t *testing.T) {
-	dir := t.TempDir()
-	old := append([]byte("DRAMABOT-SNAPSHOT-1\n"), make([]byte, 100)...)
-	if err := os.WriteFile(store.SnapshotPath(dir), old, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	emb := newCounting()
-	st := openStore(t, dir, emb.embedder())
-	if rec := st.Recovered(); !strings.Contains(rec, "older format") || strings.Contains(rec, "corrupt") {
-		t.Errorf("Recovered() = %q, want it to say the format is older, not corrupt", rec)
-	}
-	if fileExists(store.SnapshotPath(dir) + ".corrupt") {
-		t.Errorf("an older snapshot was moved aside as corrupt")
-	}
-	if ch := mustSync(t, st, seedDocs()); ch.Embedded != 5 {
-		t.Errorf("rebuild: %+v", ch)
-	}
-	again := openStore(t, dir, emb.embedder())
-	if again.Recovered() != "" || again.Stats().Passages != 5 {
-		t.Errorf("rebuilt snapshot does not load: %q", again.Recovered())
+	for _, magic := range []string{"DRAMABOT-SNAPSHOT-1\n", "DRAMABOT-SNAPSHOT-2\n"} {
+		t.Run(strings.TrimSpace(magic), func(t *testing.T) {
+			dir := t.TempDir()
+			old := append([]byte(magic), make([]byte, 100)...)
+			if err := os.WriteFile(store.SnapshotPath(dir), old, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			emb := newCounting()
+			st := openStore(t, dir, emb.embedder())
+			if rec := st.Recovered(); !strings.Contains(rec, "older format") || strings.Contains(rec, "corrupt") {
+				t.Errorf("Recovered() = %q, want it to say the format is older, not corrupt", rec)
+			}
+			if fileExists(store.SnapshotPath(dir) + ".corrupt") {
+				t.Errorf("an older snapshot was moved aside as corrupt")
+			}
+			if ch := mustSync(t, st, seedDocs()); ch.Embedded != 5 {
+				t.Errorf("rebuild: %+v", ch)
+			}
+			again := openStore(t, dir, emb.embedder())
+			if again.Recovered() != "" || again.Stats().Passages != 5 {
+				t.Errorf("rebuilt snapshot does not load: %q", again.Recovered())
+			}
+		})
 	}
 }
 
