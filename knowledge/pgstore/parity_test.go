@@ -164,12 +164,19 @@ func TestEngineParity(t *testing.T) {
 		name      string
 		questions []string
 		passages  string // "" for the default corpus
+		long      bool   // minutes on PGlite: only with DRAMABOT_PARITY_ALL=1
 	}{
-		{"seed", []string{"seed-dev.jsonl", "seed-paraphrase-dev.jsonl"}, ""},
-		{"expmrc-squad-dev", []string{"expmrc-squad-dev.questions.jsonl"}, "expmrc-squad-dev.passages.jsonl"},
+		{"seed", []string{"seed-dev.jsonl", "seed-paraphrase-dev.jsonl"}, "", false},
+		{"expmrc-squad-dev", []string{"expmrc-squad-dev.questions.jsonl"}, "expmrc-squad-dev.passages.jsonl", false},
+		{"cmrc2018-trial", []string{"cmrc2018-trial.questions.jsonl"}, "cmrc2018-trial.passages.jsonl", true},
+		{"drcd-dev", []string{"drcd-dev.questions.jsonl"}, "drcd-dev.passages.jsonl", true},
+		{"tatqa-dev", []string{"tatqa-dev.questions.jsonl"}, "tatqa-dev.passages.jsonl", true},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) {
+			if set.long && os.Getenv("DRAMABOT_PARITY_ALL") != "1" {
+				t.Skip("a long set: DRAMABOT_PARITY_ALL=1 runs it")
+			}
 			qs := readQuestions(t, set.questions...)
 			if len(qs) == 0 {
 				t.Skipf("no evaluation data in %s (set DRAMABOT_EVAL_DIR)", evalDir())

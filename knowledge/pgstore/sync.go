@@ -153,6 +153,12 @@ func (s *Store) syncOnce(ctx context.Context, entries []entry, sources []knowled
 		}
 		return ch, fmt.Errorf("pgstore: write the index: %w", err)
 	}
+	// Fresh planner statistics, so that searches use the postings index
+	// from the first query on (a server without autovacuum, like PGlite,
+	// would otherwise plan for empty tables).
+	if _, err := s.pool.Exec(ctx, `ANALYZE passages, postings`); err != nil {
+		s.log.Warn("analyzing the index tables failed", "err", err)
+	}
 	if _, err := s.Reload(ctx); err != nil {
 		return ch, err
 	}
@@ -263,7 +269,25 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, w writeSet) error {
 			return fmt.Errorf("vector index: %w", err)
 		}
 	}
-	if len(w.drop) > 0 {
+	// A full rebuild (nothing kept) empties the tables and drops the
+	// postings' indexes while it writes: building an index once over all
+	// rows costs a fraction of inserting the rows into it one by one.
+	full := len(w.todo) == len(w.entries) && len(w.drop) == len(w.man)
+	switch {
+	case full:
+		for _, q := range []string{
+			`TRUNCATE postings, passages`,
+			`ALTER TABLE postings DROP CONSTRAINT postings_pkey`,
+			`DROP INDEX postings_pid`,
+		} {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return fmt.Errorf("empty the index: %w", err)
+			}
+		}
+	case len(w.drop) > 0:
+		if _, err := tx.Exec(ctx, `DELETE FROM postings WHERE pid IN (SELECT pid FROM passages WHERE id = ANY($1::text[]))`, w.drop); err != nil {
+			return fmt.Errorf("delete postings: %w", err)
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM passages WHERE id = ANY($1::text[])`, w.drop); err != nil {
 			return fmt.Errorf("delete passages: %w", err)
 		}
@@ -282,10 +306,24 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, w writeSet) error {
 			return fmt.Errorf("move passages: %w", err)
 		}
 	}
+	t0 := time.Now()
 	for lo := 0; lo < len(w.todo); lo += writeBatch {
 		if err := s.insert(ctx, tx, w, w.todo[lo:min(lo+writeBatch, len(w.todo))]); err != nil {
 			return err
 		}
+	}
+	s.log.Debug("sync: passages and postings written", "passages", len(w.todo), "took", time.Since(t0))
+	if full {
+		t0 := time.Now()
+		for _, q := range []string{
+			`ALTER TABLE postings ADD CONSTRAINT postings_pkey PRIMARY KEY (term, pid) INCLUDE (tf, len)`,
+			`CREATE INDEX postings_pid ON postings (pid)`,
+		} {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return fmt.Errorf("index the postings: %w", err)
+			}
+		}
+		s.log.Debug("sync: postings indexed", "took", time.Since(t0))
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM sources`); err != nil {
 		return fmt.Errorf("replace sources: %w", err)
@@ -295,9 +333,11 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, w writeSet) error {
 	}
 	if rebuildIndex {
 		q := fmt.Sprintf(`CREATE INDEX passages_embedding_hnsw ON passages USING hnsw ((embedding::vector(%d)) vector_cosine_ops)`, dim)
+		t0 := time.Now()
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return fmt.Errorf("vector index: %w", err)
 		}
+		s.log.Debug("sync: vector index built", "took", time.Since(t0))
 	}
 	if len(w.entries) == 0 {
 		dim = 0
