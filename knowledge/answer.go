@@ -46,6 +46,9 @@ type EngineOptions struct {
 	// Now tells the time, for questions about "last year" (default
 	// time.Now).
 	Now func() time.Time
+	// Figures, if set, gives the figures every source reports for what a
+	// question asks (the answer's FigureTable), timelines and charts.
+	Figures FigureIndex
 	// Embedder and Version are reported by About.
 	Embedder string
 	Version  string
@@ -146,6 +149,17 @@ func (e *Engine) AnswerWithHits(ctx context.Context, question string) (Answer, [
 			return Answer{}, nil, fmt.Errorf("answer: %w", err)
 		}
 	}
+	a, hits, err := e.answerWithHits(ctx, q, exps, ret, depth)
+	if err != nil {
+		return Answer{}, nil, err
+	}
+	e.addFigureTable(&a)
+	return a, hits, nil
+}
+
+// answerWithHits composes the answer from what the question retrieved,
+// or from the passages in the other language when those answer it better.
+func (e *Engine) answerWithHits(ctx context.Context, q string, exps []Expansion, ret Retrieval, depth int) (Answer, []Hit, error) {
 	a, hits := e.compose(q, nil, exps, ret, false)
 	if e.opts.Translator == nil || strings.HasPrefix(a.Reason, reasonMissingName) || !a.Abstained && a.coverage >= confidentNative {
 		// A name no passage mentions is not found by translating the

@@ -96,6 +96,14 @@ type Answer struct {
 	// Generated names the language model that wrote the text; extractive
 	// answers leave it empty.
 	Generated string `json:"generated_by,omitempty"`
+	// FigureTable lists, for a question about a figure, what every source
+	// gives for the same metric and period (see FigureTable), and
+	// SourcesDiffer says when they disagree; FigureMetric and
+	// FigurePeriod say what the table is about.
+	FigureTable   []FigureRecord `json:"figure_table,omitempty"`
+	SourcesDiffer bool           `json:"sources_differ,omitempty"`
+	FigureMetric  string         `json:"figure_metric,omitempty"`
+	FigurePeriod  string         `json:"figure_period,omitempty"`
 	// coverage is how much of the question the best quoted sentence holds,
 	// for choosing between answers from sources in two languages.
 	coverage float64

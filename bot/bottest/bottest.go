@@ -16,6 +16,7 @@ import (
 	"dramabot/knowledge"
 	"dramabot/knowledge/dict"
 	"dramabot/knowledge/embed"
+	"dramabot/knowledge/figures"
 	"dramabot/knowledge/ingest"
 	"dramabot/knowledge/store"
 )
@@ -43,7 +44,7 @@ func Engine(t testing.TB) *knowledge.Engine {
 			engineErr = err
 			return
 		}
-		engine = knowledge.NewEngine(st, knowledge.EngineOptions{Embedder: loc.Name(), Translator: dict.Default()})
+		engine = knowledge.NewEngine(st, knowledge.EngineOptions{Embedder: loc.Name(), Translator: dict.Default(), Figures: figures.New(st)})
 	})
 	if engineErr != nil {
 		t.Fatalf("default engine: %v", engineErr)

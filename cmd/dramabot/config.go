@@ -13,6 +13,7 @@ import (
 	"dramabot/knowledge"
 	"dramabot/knowledge/dict"
 	"dramabot/knowledge/embed"
+	"dramabot/knowledge/figures"
 	"dramabot/knowledge/glossary"
 	"dramabot/knowledge/ingest"
 	"dramabot/knowledge/store"
@@ -204,7 +205,8 @@ func openLibrary(ctx context.Context, cfg *config, log *slog.Logger) (*library, 
 	case err != nil:
 		return nil, err
 	}
-	lib.engine = knowledge.NewEngine(st, knowledge.EngineOptions{Embedder: emb.Name, Version: version, Translator: dict.Default(), Expander: glossary.Default(), Thesaurus: wordnet.Default()})
+	lib.engine = knowledge.NewEngine(st, knowledge.EngineOptions{Embedder: emb.Name, Version: version, Translator: dict.Default(), Expander: glossary.Default(), Thesaurus: wordnet.Default(),
+		Figures: figures.New(st)})
 	return lib, nil
 }
 
