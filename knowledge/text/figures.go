@@ -185,6 +185,10 @@ func figureAt(text string, i int) (FigureSpan, int, bool) {
 			end += s
 		}
 	}
+	if unit == UnitNone && !grouped && !strings.Contains(num, ".") && dayOrMonth(text, start, end, value) {
+		// "29 Dec", "Dec 29", "12月", "9日": a day of a month, not an amount.
+		unit = UnitDate
+	}
 	if math.IsInf(value, 0) || math.IsNaN(value) {
 		return FigureSpan{}, end, false
 	}
@@ -418,4 +422,56 @@ func roundSignificant(v float64) float64 {
 		return v
 	}
 	return r
+}
+
+var monthPrefixes = []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+
+// dayOrMonth reports whether the number text[start:end] names a day or a
+// month: 1-31 next to an English month name, 1-12 followed by 月 (not 个月,
+// a number of months), or 1-31 followed by 日 or 号.
+func dayOrMonth(text string, start, end int, value float64) bool {
+	if value < 1 || value > 31 {
+		return false
+	}
+	if r, _ := utf8.DecodeRuneInString(text[end:]); r == '月' {
+		return value <= 12
+	} else if r == '日' || r == '号' {
+		return true
+	}
+	after := strings.ToLower(strings.TrimLeft(text[end:], " "))
+	before := strings.ToLower(strings.TrimRight(text[:start], " "))
+	for _, m := range monthPrefixes {
+		if end < len(text) && text[end] == ' ' && strings.HasPrefix(after, m) && !isLatinLetterAt(after, len(m), m == "may") {
+			return true
+		}
+		if start > 0 && text[start-1] == ' ' && (strings.HasSuffix(before, m) || strings.HasSuffix(before, m+".") || hasMonthWord(before, m)) {
+			return true
+		}
+	}
+	return false
+}
+
+// isLatinLetterAt reports whether s continues with a letter at i that does
+// not belong to a month name ("Dec" and "December" are months, "decline"
+// is not); strict keeps "may" to the month only when capitalised text ends
+// there.
+func isLatinLetterAt(s string, i int, strict bool) bool {
+	rest := s[i:]
+	for _, full := range []string{"uary", "ruary", "ch", "il", "e", "y", "ust", "tember", "ober", "ember", "."} {
+		if strings.HasPrefix(rest, full) {
+			rest = rest[len(full):]
+			break
+		}
+	}
+	if strict && rest == s[i:] {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(rest)
+	return isLatinLetter(r)
+}
+
+func hasMonthWord(before, m string) bool {
+	i := strings.LastIndexByte(before, ' ')
+	w := before[i+1:]
+	return len(w) > 3 && strings.HasPrefix(w, m) && (w == "january" || w == "february" || w == "march" || w == "april" || w == "june" || w == "july" || w == "august" || w == "september" || w == "october" || w == "november" || w == "december")
 }
