@@ -185,7 +185,9 @@ func query(topic string) (records.Query, error) {
 	return q, nil
 }
 
-func chinese(s string) bool { return strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) }) }
+func chinese(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) })
+}
 
 // Convert is a record in knowledge's terms.
 func Convert(r records.Record) knowledge.FigureRecord {
