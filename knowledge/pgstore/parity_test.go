@@ -78,10 +78,10 @@ func TestRetrievalParity(t *testing.T) {
 			}
 			for i := range got.Hits {
 				g, w := got.Hits[i], want.Hits[i]
-				// BM25 is summed with the same float32 arithmetic;
-				// cosines of vector-search hits come from chromem-go's
-				// float32 dot product on one side.
-				if g.Lexical != w.Lexical || math.Abs(g.Vector-w.Vector) > 1e-6 || math.Abs(g.Score-w.Score) > 1e-6 {
+				// The same arithmetic on both sides: BM25 summed in
+				// float32, cosines as the embedded store and chromem-go
+				// compute them.
+				if g.Lexical != w.Lexical || g.Vector != w.Vector || g.Score != w.Score {
 					t.Errorf("%q hit %d %s: lexical %v vector %v score %v, embedded store %v %v %v", q, i, g.Passage.ID, g.Lexical, g.Vector, g.Score, w.Lexical, w.Vector, w.Score)
 				}
 				if g.Source != w.Source && (g.Source.Note == nil || *g.Source.Note != *w.Source.Note || g.Source.ID != w.Source.ID) {

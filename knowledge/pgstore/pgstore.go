@@ -3,8 +3,8 @@
 // many bot replicas read it.
 //
 // It ranks exactly as knowledge/store does: BM25 over knowledge/text's terms
-// (kept as postings, one row per term and passage, so that SQL reads each
-// query term's document frequency and term frequencies from an index), the
+// (kept as postings, one row per term, so that SQL reads each query term's
+// document frequency and term frequencies with one index probe), the
 // cosine of pgvector embeddings (an HNSW index for whole-corpus vector
 // search), and the same 0.8:0.2 fusion. One SQL statement gathers the
 // candidates of both rankings with what scoring needs; the final BM25 sums

@@ -185,6 +185,32 @@ func TestContract(t *testing.T) {
 			if !slices.Equal(gotSrc, s.sources) || !slices.Equal(gotCounts, s.counts) {
 				t.Errorf("Sources = %v %v, want %v %v", gotSrc, gotCounts, s.sources, s.counts)
 			}
+			// After each incremental change, the index ranks as one
+			// built from scratch by the embedded store.
+			mem, err := store.Open(store.Options{Embedder: newCounting().embedder()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := mem.Sync(ctx, s.docs); err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range []string{s.query, "jobs revenue", "短剧 红果", "Hongguo ReelShort"} {
+				got, want := search(t, st, q, 5), search(t, mem, q, 5)
+				if !slices.Equal(ids(got), ids(want)) || len(got.IDF) != len(want.IDF) || got.Passages != want.Passages {
+					t.Errorf("Search(%q) = %v %v, embedded store %v %v", q, ids(got), got.IDF, ids(want), want.IDF)
+					for i := range got.Hits {
+						t.Logf("pg %+v", got.Hits[i])
+					}
+					for i := range want.Hits {
+						t.Logf("mem %+v", want.Hits[i])
+					}
+				}
+				for term, idf := range want.IDF {
+					if got.IDF[term] != idf {
+						t.Errorf("Search(%q): IDF[%s] = %v, embedded store %v", q, term, got.IDF[term], idf)
+					}
+				}
+			}
 			ps := st.Passages(100)
 			if len(ps) != total || st.Stats().Passages != total {
 				t.Fatalf("Passages = %d, Stats = %d, want %d", len(ps), st.Stats().Passages, total)

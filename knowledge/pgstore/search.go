@@ -53,7 +53,9 @@ m AS (
 	FROM index_meta WHERE id = 1
 ),
 post AS (
-	SELECT q.i, q.qn, p.pid, p.tf, p.len FROM q JOIN postings p ON p.term = q.term
+	SELECT q.i, q.qn, u.pid, u.tf, u.len
+	FROM q JOIN terms l ON l.term = q.term
+		CROSS JOIN LATERAL unnest(l.pids, l.tfs, l.lens) AS u(pid, tf, len)
 ),
 df AS (
 	SELECT i, count(*)::int AS df FROM post GROUP BY i
@@ -269,7 +271,7 @@ func (s *Store) Search(ctx context.Context, query string, k int) (knowledge.Retr
 		if s.opts.Embedder.Semantic || len(lexHits) < k || len(ret.IDF)*2 < len(terms) {
 			for _, c := range cands {
 				if c.inVec {
-					if c.vec, err = cosineText(qv, c.vector); err != nil {
+					if c.vec, err = similarityText(qv, c.vector); err != nil {
 						return knowledge.Retrieval{}, fmt.Errorf("pgstore: search: %w", err)
 					}
 					if !c.inLex {
@@ -314,6 +316,49 @@ func (s *Store) Search(ctx context.Context, query string, k int) (knowledge.Retr
 	}
 	ret.Hits = hits
 	return ret, nil
+}
+
+// similarityText is the cosine similarity of a and the vector in
+// pgvector's text form b as chromem-go computes it for the embedded store's
+// vector search: both vectors normalized in float32 (unless they are unit
+// length already), then their float32 dot product. Orthogonal vectors can
+// get 1e-9 rather than 0, which decides ties.
+func similarityText(a []float32, b string) (float64, error) {
+	bv, err := parseVector(b)
+	if err != nil {
+		return 0, err
+	}
+	if len(a) != len(bv) {
+		return 0, fmt.Errorf("vectors of %d and %d dimensions", len(a), len(bv))
+	}
+	a, bv = unitVector(a), unitVector(bv)
+	var dot float32
+	for i := range a {
+		dot += a[i] * bv[i]
+	}
+	return float64(dot), nil
+}
+
+// unitVector is chromem-go's normalization: v itself when its length is
+// within 1e-6 of 1, else v divided by its float32 norm.
+func unitVector(v []float32) []float32 {
+	var sq float64
+	for _, x := range v {
+		sq += float64(x) * float64(x)
+	}
+	if math.Abs(math.Sqrt(sq)-1) < 1e-6 {
+		return v
+	}
+	var norm float32
+	for _, x := range v {
+		norm += x * x
+	}
+	norm = float32(math.Sqrt(float64(norm)))
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = x / norm
+	}
+	return out
 }
 
 // cosineText is the cosine similarity of a and the vector in pgvector's

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -153,10 +154,10 @@ func (s *Store) syncOnce(ctx context.Context, entries []entry, sources []knowled
 		}
 		return ch, fmt.Errorf("pgstore: write the index: %w", err)
 	}
-	// Fresh planner statistics, so that searches use the postings index
-	// from the first query on (a server without autovacuum, like PGlite,
-	// would otherwise plan for empty tables).
-	if _, err := s.pool.Exec(ctx, `ANALYZE passages, postings`); err != nil {
+	// Fresh planner statistics, so that searches use the indexes from
+	// the first query on (a server without autovacuum, like PGlite, would
+	// otherwise plan for empty tables).
+	if _, err := s.pool.Exec(ctx, `ANALYZE passages, terms`); err != nil {
 		s.log.Warn("analyzing the index tables failed", "err", err)
 	}
 	if _, err := s.Reload(ctx); err != nil {
@@ -236,12 +237,9 @@ type writeSet struct {
 	dim     int
 }
 
-// writeBatch bounds the passages of one INSERT, and postingsBatch the
-// postings, so that no statement grows past a few megabytes.
-const (
-	writeBatch    = 1000
-	postingsBatch = 50000
-)
+// writeBatch bounds the passages of one INSERT, so that no statement grows
+// past a few megabytes.
+const writeBatch = 1000
 
 // write applies w in tx. It takes the advisory lock that serializes
 // writers and fails with errConflict if another one wrote since the
@@ -269,27 +267,16 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, w writeSet) error {
 			return fmt.Errorf("vector index: %w", err)
 		}
 	}
-	// A full rebuild (nothing kept) empties the tables and drops the
-	// postings' indexes while it writes: building an index once over all
-	// rows costs a fraction of inserting the rows into it one by one.
+	// A full rebuild (nothing kept) empties the tables at once.
 	full := len(w.todo) == len(w.entries) && len(w.drop) == len(w.man)
 	switch {
 	case full:
-		for _, q := range []string{
-			`TRUNCATE postings, passages`,
-			`ALTER TABLE postings DROP CONSTRAINT postings_pkey`,
-			`DROP INDEX postings_pid`,
-		} {
-			if _, err := tx.Exec(ctx, q); err != nil {
-				return fmt.Errorf("empty the index: %w", err)
-			}
+		if _, err := tx.Exec(ctx, `TRUNCATE terms, passages`); err != nil {
+			return fmt.Errorf("empty the index: %w", err)
 		}
 	case len(w.drop) > 0:
-		if _, err := tx.Exec(ctx, `DELETE FROM postings WHERE pid IN (SELECT pid FROM passages WHERE id = ANY($1::text[]))`, w.drop); err != nil {
-			return fmt.Errorf("delete postings: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM passages WHERE id = ANY($1::text[])`, w.drop); err != nil {
-			return fmt.Errorf("delete passages: %w", err)
+		if err := dropPassages(ctx, tx, w.drop); err != nil {
+			return err
 		}
 	}
 	// Unchanged passages keep their rows; only their position may move.
@@ -307,24 +294,16 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, w writeSet) error {
 		}
 	}
 	t0 := time.Now()
+	post := postings{}
 	for lo := 0; lo < len(w.todo); lo += writeBatch {
-		if err := s.insert(ctx, tx, w, w.todo[lo:min(lo+writeBatch, len(w.todo))]); err != nil {
+		if err := insertPassages(ctx, tx, w, w.todo[lo:min(lo+writeBatch, len(w.todo))], post); err != nil {
 			return err
 		}
 	}
-	s.log.Debug("sync: passages and postings written", "passages", len(w.todo), "took", time.Since(t0))
-	if full {
-		t0 := time.Now()
-		for _, q := range []string{
-			`ALTER TABLE postings ADD CONSTRAINT postings_pkey PRIMARY KEY (term, pid) INCLUDE (tf, len)`,
-			`CREATE INDEX postings_pid ON postings (pid)`,
-		} {
-			if _, err := tx.Exec(ctx, q); err != nil {
-				return fmt.Errorf("index the postings: %w", err)
-			}
-		}
-		s.log.Debug("sync: postings indexed", "took", time.Since(t0))
+	if err := post.write(ctx, tx); err != nil {
+		return err
 	}
+	s.log.Debug("sync: passages and postings written", "passages", len(w.todo), "terms", len(post), "took", time.Since(t0))
 	if _, err := tx.Exec(ctx, `DELETE FROM sources`); err != nil {
 		return fmt.Errorf("replace sources: %w", err)
 	}
@@ -355,8 +334,9 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, w writeSet) error {
 	return nil
 }
 
-// insert writes the passages entries[idx] and their postings.
-func (s *Store) insert(ctx context.Context, tx pgx.Tx, w writeSet, idx []int) error {
+// insertPassages writes the passages entries[idx] and adds their
+// postings to post.
+func insertPassages(ctx context.Context, tx pgx.Tx, w writeSet, idx []int, post postings) error {
 	n := len(idx)
 	ids, srcIDs, headings, bodies, hashes, vecs := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	ords, ordinals, lens := make([]int32, n), make([]int32, n), make([]int32, n)
@@ -367,12 +347,10 @@ func (s *Store) insert(ctx context.Context, tx pgx.Tx, w writeSet, idx []int) er
 		ids[j], srcIDs[j], headings[j], bodies[j], hashes[j] = p.ID, p.SourceID, p.Heading, p.Text, e.hash
 		ords[j], ordinals[j] = int32(i), int32(p.Ordinal)
 		vecs[j] = formatVector(w.vectors[e.hash])
-		var l int32
 		terms[j] = analyze(embedText(p))
 		for _, tc := range terms[j] {
-			l += int32(tc.tf)
+			lens[j] += int32(tc.tf)
 		}
-		lens[j] = l
 	}
 	rows, err := tx.Query(ctx, `INSERT INTO passages (id, ord, source_id, ordinal, heading, body, hash, len, embedding)
 		SELECT id, ord, source_id, ordinal, heading, body, hash, len, embedding::vector
@@ -388,31 +366,115 @@ func (s *Store) insert(ctx context.Context, tx pgx.Tx, w writeSet, idx []int) er
 	if _, err := pgx.ForEachRow(rows, []any{&id, &pid}, func() error { pids[id] = pid; return nil }); err != nil {
 		return fmt.Errorf("insert passages: %w", err)
 	}
-	var pt []string
-	var pp, ptf, pl []int32
+	for j := range idx {
+		for _, tc := range terms[j] {
+			post.add(tc.term, pids[ids[j]], int32(tc.tf), lens[j])
+		}
+	}
+	return nil
+}
+
+// postings collects the postings of new passages by term, so that each
+// term's row is written once.
+type postings map[string]*termPostings
+
+type termPostings struct{ pids, tfs, lens []int32 }
+
+func (p postings) add(term string, pid, tf, length int32) {
+	tp := p[term]
+	if tp == nil {
+		tp = &termPostings{}
+		p[term] = tp
+	}
+	tp.pids, tp.tfs, tp.lens = append(tp.pids, pid), append(tp.tfs, tf), append(tp.lens, length)
+}
+
+// termsBatch bounds the postings one statement writes.
+const termsBatch = 100000
+
+// write appends the collected postings to the terms' rows, creating the
+// rows of new terms. Arrays go as text ("{1,2,3}"): unnest cannot take
+// arrays of arrays of different lengths.
+func (p postings) write(ctx context.Context, tx pgx.Tx) error {
+	var terms, pids, tfs, lens []string
+	size := 0
 	flush := func() error {
-		if len(pt) == 0 {
+		if len(terms) == 0 {
 			return nil
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO postings (term, pid, tf, len) SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::int[])`, pt, pp, ptf, pl)
-		pt, pp, ptf, pl = pt[:0], pp[:0], ptf[:0], pl[:0]
+		_, err := tx.Exec(ctx, `INSERT INTO terms (term, pids, tfs, lens)
+			SELECT term, pids::int[], tfs::int[], lens::int[] FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(term, pids, tfs, lens)
+			ON CONFLICT (term) DO UPDATE SET pids = terms.pids || excluded.pids, tfs = terms.tfs || excluded.tfs, lens = terms.lens || excluded.lens`,
+			terms, pids, tfs, lens)
+		terms, pids, tfs, lens, size = terms[:0], pids[:0], tfs[:0], lens[:0], 0
 		if err != nil {
-			return fmt.Errorf("insert postings: %w", err)
+			return fmt.Errorf("write postings: %w", err)
 		}
 		return nil
 	}
-	for j := range idx {
-		pid := pids[ids[j]]
-		for _, tc := range terms[j] {
-			pt, pp, ptf, pl = append(pt, tc.term), append(pp, pid), append(ptf, int32(tc.tf)), append(pl, lens[j])
-			if len(pt) == postingsBatch {
-				if err := flush(); err != nil {
-					return err
-				}
+	for term, tp := range p {
+		terms = append(terms, term)
+		pids, tfs, lens = append(pids, intArray(tp.pids)), append(tfs, intArray(tp.tfs)), append(lens, intArray(tp.lens))
+		if size += len(tp.pids); size >= termsBatch {
+			if err := flush(); err != nil {
+				return err
 			}
 		}
 	}
 	return flush()
+}
+
+func intArray(xs []int32) string {
+	b := make([]byte, 0, 2+len(xs)*6)
+	b = append(b, '{')
+	for i, x := range xs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, int64(x), 10)
+	}
+	return string(append(b, '}'))
+}
+
+// dropPassages deletes passages and removes them from their terms'
+// postings: the terms are those of their indexed text (which the analyzer
+// gives again, since a new analyzer version changes every hash and so
+// rebuilds everything), and terms left without passages go.
+func dropPassages(ctx context.Context, tx pgx.Tx, ids []string) error {
+	rows, err := tx.Query(ctx, `DELETE FROM passages WHERE id = ANY($1::text[]) RETURNING pid, heading, body`, ids)
+	if err != nil {
+		return fmt.Errorf("delete passages: %w", err)
+	}
+	var pids []int32
+	termSet := map[string]bool{}
+	var pid int32
+	var heading, body string
+	_, err = pgx.ForEachRow(rows, []any{&pid, &heading, &body}, func() error {
+		pids = append(pids, pid)
+		for _, tc := range analyze(embedText(knowledge.Passage{Heading: heading, Text: body})) {
+			termSet[tc.term] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete passages: %w", err)
+	}
+	terms := make([]string, 0, len(termSet))
+	for t := range termSet {
+		terms = append(terms, t)
+	}
+	_, err = tx.Exec(ctx, `UPDATE terms SET (pids, tfs, lens) = (
+			SELECT coalesce(array_agg(u.pid ORDER BY u.o), '{}'), coalesce(array_agg(u.tf ORDER BY u.o), '{}'), coalesce(array_agg(u.len ORDER BY u.o), '{}')
+			FROM unnest(terms.pids, terms.tfs, terms.lens) WITH ORDINALITY AS u(pid, tf, len, o)
+			WHERE u.pid <> ALL($2::int[]))
+		WHERE term = ANY($1::text[])`, terms, pids)
+	if err != nil {
+		return fmt.Errorf("delete postings: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM terms WHERE term = ANY($1::text[]) AND cardinality(pids) = 0`, terms); err != nil {
+		return fmt.Errorf("delete postings: %w", err)
+	}
+	return nil
 }
 
 func insertSources(ctx context.Context, tx pgx.Tx, sources []knowledge.Source) error {

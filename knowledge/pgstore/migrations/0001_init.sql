@@ -1,6 +1,6 @@
--- The passage index: passages with their vectors, the lexicon as postings
--- (one row per term and passage, with what BM25 needs), the sources, and
--- one row describing the index and its version.
+-- The passage index: passages with their vectors, the lexicon (each term's
+-- postings, with what BM25 needs), the sources, and one row describing the
+-- index and its version.
 
 CREATE EXTENSION IF NOT EXISTS vector;
 
@@ -34,7 +34,7 @@ CREATE TABLE sources (
     note      jsonb
 );
 
--- pid is an internal key for postings; id is the passage id of the corpus
+-- pid is the internal key the postings hold; id is the passage id of the corpus
 -- and ord its position there (lexical ties go to the earlier passage).
 -- hash is the content hash of what was embedded and indexed: an unchanged
 -- hash keeps the row, vector included. len is the passage's length in
@@ -54,19 +54,23 @@ CREATE TABLE passages (
 CREATE INDEX passages_ord ON passages (ord);
 
 -- The inverted index over knowledge/text's terms (CJK characters and
--- bigrams, stemmed words, whole numbers): a term's passages, how often it
--- occurs in each, and the passage's length again so that scoring reads the
--- index alone. A term's document frequency is its number of rows. Sync
--- deletes a passage's postings with it; no foreign key, whose per-row
--- checks would double the cost of writing tens of postings per passage.
-CREATE TABLE postings (
-    term text NOT NULL,
-    pid  int NOT NULL,
-    tf   int NOT NULL,
-    len  int NOT NULL,
-    PRIMARY KEY (term, pid) INCLUDE (tf, len)
+-- bigrams, stemmed words, whole numbers): one row per term with its
+-- postings as parallel arrays, the passages holding it, how often it occurs
+-- in each, and each passage's length, so that a query term costs one index
+-- probe and scoring reads nothing else. A term's document frequency is the
+-- length of its arrays. (One row per term and passage was tried first:
+-- writing and reading tens of rows per passage cost several times more.)
+-- The arrays are stored uncompressed: they are read far more often than
+-- written.
+CREATE TABLE terms (
+    term text PRIMARY KEY,
+    pids int[] NOT NULL,
+    tfs  int[] NOT NULL,
+    lens int[] NOT NULL
 );
-CREATE INDEX postings_pid ON postings (pid);
+ALTER TABLE terms ALTER COLUMN pids SET STORAGE EXTERNAL,
+    ALTER COLUMN tfs SET STORAGE EXTERNAL,
+    ALTER COLUMN lens SET STORAGE EXTERNAL;
 
 -- The HNSW index on the vectors needs their dimension, known only once
 -- passages are embedded: Sync creates it (passages_embedding_hnsw).
