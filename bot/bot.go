@@ -216,6 +216,9 @@ const (
 	KindRefused
 	// KindError: something failed on our side; Message apologizes.
 	KindError
+	// KindTimeline: Timeline holds a metric's figures across sources,
+	// Chart its chart when it has two figures or more.
+	KindTimeline
 )
 
 // Reply is the platform-neutral result that adapters render.
@@ -225,7 +228,10 @@ type Reply struct {
 	// Lang is the language of the frame the surfaces put around the reply.
 	Lang    Lang
 	Answer  knowledge.Answer
-	Sources []knowledge.SourceStat
+	// Timeline and Chart answer /figures TOPIC for a metric.
+	Timeline knowledge.FigureTimeline
+	Chart    *knowledge.FigureChart
+	Sources  []knowledge.SourceStat
 	About   knowledge.About
 	Message string
 	// Understood is the question as it was answered, when a follow-up
@@ -404,6 +410,9 @@ func (c *Core) figures(ctx context.Context, req Request, topic string, lang Lang
 	topic = sanitize(topic)
 	if utf8.RuneCountInString(topic) > c.maxLen {
 		return Reply{Kind: KindInvalid, RequestID: id, Lang: lang, Message: c.invalidMessage(lang, knowledge.ErrQuestionTooLong)}
+	}
+	if r, ok := c.timeline(ctx, req, topic, lang, id); ok {
+		return r
 	}
 	a, err := c.k.Figures(ctx, topic)
 	if err != nil {

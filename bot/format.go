@@ -27,6 +27,9 @@ func PlainBlocksLang(l Lang, a knowledge.Answer) []string {
 	if len(a.Figures) > 0 {
 		blocks = append(blocks, t.Figures+t.Colon+FiguresLineLang(l, a.Figures))
 	}
+	if table := PlainTable(l, a, MaxTableRows); len(table) > 0 {
+		blocks = append(blocks, strings.Join(table, "\n"))
+	}
 	for _, c := range a.Citations {
 		line := CitationSource(l, c)
 		if c.URL != "" {

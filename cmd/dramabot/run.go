@@ -51,6 +51,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return cmdIndex(ctx, rest, getenv, stdout, stderr)
 	case "sources":
 		return cmdSources(ctx, rest, getenv, stdout, stderr)
+	case "figures":
+		return cmdFigures(ctx, rest, getenv, stdout, stderr)
 	case "eval":
 		return cmdEval(ctx, rest, getenv, stdout, stderr)
 	case "serve":
@@ -79,6 +81,7 @@ Usage:
   dramabot ask [flags] QUESTION     answer a question (--json for JSON)
   dramabot index [flags]            build or refresh the index; print what changed
   dramabot sources [flags]          list the documents with publisher, date, passages
+  dramabot figures [flags] TOPIC    a metric's figures across periods and sources (--json)
   dramabot eval --questions FILE    measure retrieval and answer quality
   dramabot serve [flags]            run the HTTP API, and Telegram/Discord when tokens are set
   dramabot config [flags]           print the effective configuration (secrets redacted)

@@ -10,10 +10,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"dramabot/bot"
 	"dramabot/knowledge/embed"
+	"dramabot/knowledge/fetch"
 	"dramabot/knowledge/llm"
+	"dramabot/knowledge/websource"
 )
 
 // commands is a set of subcommands: which ones read a setting.
@@ -27,11 +30,12 @@ const (
 	onServe
 	onHealthcheck
 	onFeedback
+	onFigures
 
 	// onAll is for `dramabot config`, which shows every setting.
 	onAll = ^commands(0)
 	// onCorpus are the commands that load the documents and build an index.
-	onCorpus = onAsk | onIndex | onSources | onEval | onServe
+	onCorpus = onAsk | onIndex | onSources | onEval | onServe | onFigures
 	// onLLM are the commands that answer, and so may have a model write.
 	onLLM = onAsk | onEval | onServe
 )
@@ -77,14 +81,29 @@ type setting struct {
 // README's configuration table.
 var settings = []setting{
 	{name: "docs", env: "DRAMABOT_DOCS", on: onCorpus, unset: "(none)",
-		help: "extra documents: a folder or a file (.md .txt .html .jsonl); repeatable; the variable takes a " + string(os.PathListSeparator) + "-separated list",
+		help: "extra documents: a folder or a file (.md .txt .html .jsonl .pdf .docx); repeatable; the variable takes a " + string(os.PathListSeparator) + "-separated list",
 		bind: paths(func(c *config) *[]string { return &c.Docs })},
 	{name: "no-default-corpus", env: "DRAMABOT_NO_DEFAULT_CORPUS", def: "false", on: onCorpus,
 		help: "leave out the embedded default corpus",
 		bind: boolean(func(c *config) *bool { return &c.NoDefault })},
 	{name: "data", env: "DRAMABOT_DATA", def: "(user cache dir)/dramabot", dynamic: defaultDataDir, on: onCorpus&^onEval | onFeedback,
-		help: `data directory for the index snapshot, the feedback log and the subscriptions; "-" keeps them in memory only`,
+		help: `data directory for the index snapshot, the feedback log, the subscriptions and the web sources' last content; "-" keeps them in memory only`,
 		bind: text(func(c *config) *string { return &c.DataDir })},
+	{name: "source", env: "DRAMABOT_SOURCES", on: onIndex | onServe, unset: "(none)",
+		help: "a web source to fetch and keep fresh: a page, an RSS/Atom feed, a sitemap, a PDF or DOCX URL; repeatable; the variable takes a comma- or space-separated list",
+		bind: urls(func(c *config) *[]string { return &c.Sources })},
+	{name: "sources-file", env: "DRAMABOT_SOURCES_FILE", on: onIndex | onServe, unset: "(none)",
+		help: `a file of web sources, one a line: URL [refresh=6h] [scope=host|domain|any|URL-prefix] [pages=50] [name="..."]`,
+		bind: text(func(c *config) *string { return &c.SourcesFile })},
+	{name: "refresh", env: "DRAMABOT_REFRESH", def: websource.DefaultRefresh.String(), on: onIndex | onServe,
+		help: "how often serve fetches each web source again (a source's refresh= wins); 0: serve never refetches",
+		bind: duration(func(c *config) *time.Duration { return &c.Refresh })},
+	{name: "allow-private-sources", env: "DRAMABOT_ALLOW_PRIVATE_SOURCES", def: "false", on: onIndex | onServe,
+		help: "let web sources be on loopback, private and link-local addresses (refused by default)",
+		bind: boolean(func(c *config) *bool { return &c.AllowPrivateSources })},
+	{name: "user-agent", env: "DRAMABOT_USER_AGENT", def: fetch.DefaultUserAgent, on: onIndex | onServe,
+		help: "User-Agent of web fetches; name a contact for site owners, e.g. \"dramabot/1.0 (+https://example.com/bot)\"",
+		bind: text(func(c *config) *string { return &c.UserAgent })},
 	{name: "embedder", env: "DRAMABOT_EMBEDDER", def: "local", on: onCorpus,
 		help: "local (offline hashing), ollama or openai",
 		bind: text(func(c *config) *string { return &c.Embedder })},
@@ -278,6 +297,7 @@ type listOf[T any] struct {
 	p        *[]T
 	sep      string
 	oneAFlag bool // each flag is one item (paths may hold the separator)
+	spaces   bool // white space separates items too
 	item     func(string) (T, error)
 	format   func(T) string
 	what     string
@@ -289,6 +309,9 @@ func (v *listOf[T]) add(s, sep string) error {
 	parts := []string{s}
 	if sep != "" {
 		parts = strings.Split(s, sep)
+	}
+	if v.spaces {
+		parts = strings.FieldsFunc(s, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
 	}
 	for _, part := range parts {
 		if part = strings.TrimSpace(part); part == "" {
@@ -349,6 +372,13 @@ func paths(field func(*config) *[]string) func(*config) value {
 	return func(c *config) value {
 		return &listOf[string]{p: field(c), sep: string(os.PathListSeparator), oneAFlag: true, item: same, format: self,
 			what: "paths separated by " + string(os.PathListSeparator), name: "path"}
+	}
+}
+
+// urls is a list of URLs separated by commas or spaces.
+func urls(field func(*config) *[]string) func(*config) value {
+	return func(c *config) value {
+		return &listOf[string]{p: field(c), sep: ",", spaces: true, item: same, format: self, what: "URLs separated by commas or spaces", name: "url"}
 	}
 }
 

@@ -218,7 +218,7 @@ func TestREADMEConfiguration(t *testing.T) {
 // TestHelp: each command's --help shows its own settings and no others,
 // and the usage lists every command.
 func TestHelp(t *testing.T) {
-	cmds := map[string]commands{"ask": onAsk, "index": onIndex, "sources": onSources, "eval": onEval, "serve": onServe, "healthcheck": onHealthcheck, "config": onAll}
+	cmds := map[string]commands{"ask": onAsk, "index": onIndex, "sources": onSources, "figures": onFigures, "eval": onEval, "serve": onServe, "healthcheck": onHealthcheck, "config": onAll}
 	for name, on := range cmds {
 		_, errOut, code := runProg(t, nil, name, "--help")
 		if code != 0 {
