@@ -654,3 +654,4 @@ func writtenIn(s string, sc script) bool {
 	}
 	return n >= 40
 }
+

@@ -107,7 +107,7 @@ func kindOf(unit string) figureKind {
 var (
 	askPercent = regexp.MustCompile(`(?i)\b(what|which) (share|percentage|percent|proportion|fraction)\b|\bhow (large|big) (a|is the) (share|proportion)\b|\bwhat per ?cent\b|比例|占比|百分之|百分比|几成|份额`)
 	askFold    = regexp.MustCompile(`(?i)\bhow many times\b|\bby what (factor|multiple)\b|\bwhat (growth )?multiple\b|多少倍|几倍`)
-	askMoney   = regexp.MustCompile(`(?i)\bhow much (money|revenue|income|did .{1,40} (earn|make|spend|cost|take|bring|gross|raise|invest|pay)|does .{1,40} (earn|make|spend|cost|take|bring|pay)|do .{1,40} (earn|make|spend|cost|pay)|is .{1,40} worth|was .{1,40} worth|are .{1,40} worth|were .{1,40} worth)\b|\bhow much .{0,40}\b(revenue|income|earn\w*|spen[dt]\w*|cost\w*|budget|worth|invest\w*|pa(y|id))\b|多少钱|收入多少|营收|花了多少|投入多少|成本多少|赚了多少|票房多少`)
+	askMoney   = regexp.MustCompile(`(?i)\bhow (big|large) .{0,30}\bmarket\b|\bmarket (size|value)\b|\bsize of .{0,30}\bmarket\b|市场规模|规模有?多大|多大规模|\bhow much (money|revenue|income|did .{1,40} (earn|make|spend|cost|take|bring|gross|raise|invest|pay)|does .{1,40} (earn|make|spend|cost|take|bring|pay)|do .{1,40} (earn|make|spend|cost|pay)|is .{1,40} worth|was .{1,40} worth|are .{1,40} worth|were .{1,40} worth)\b|\bhow much .{0,40}\b(revenue|income|earn\w*|spen[dt]\w*|cost\w*|budget|worth|invest\w*|pa(y|id))\b|多少钱|收入多少|营收|花了多少|投入多少|成本多少|赚了多少|票房多少`)
 	askGrowth  = regexp.MustCompile(`(?i)\bhow (fast|quickly|rapidly|much) (did|does|has|have|is|was|were|will)\b.{0,60}\b(grow|grown|expand|expanded|rise|risen|increase|increased|climb|climbed|jump|jumped|surge|surged)\b|\b(growth|expansion) rate\b|\bby how much\b|增长了?多少|增速|增幅|涨了?多少|翻了?几番`)
 	askCount   = regexp.MustCompile(`(?i)\bhow many\b|多少(个|人|部|家|集|次|名|位|款|万人|亿人|用户)|几(个|部|家|集|名|位|款)`)
 )
