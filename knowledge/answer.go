@@ -654,4 +654,3 @@ func writtenIn(s string, sc script) bool {
 	}
 	return n >= 40
 }
-
