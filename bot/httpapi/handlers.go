@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"dramabot/bot"
 	"dramabot/knowledge"
@@ -83,6 +84,10 @@ func (s *Server) handleAsk(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleFigures(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Has("q") {
+		s.handleTimeline(w, r)
+		return
+	}
 	topic := strings.TrimSpace(r.URL.Query().Get("topic"))
 	ctx, cancel := context.WithTimeout(r.Context(), s.askTimeout)
 	defer cancel()
@@ -97,6 +102,78 @@ func (s *Server) handleFigures(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.writeReply(w, r, reply)
+}
+
+// figureTopic reads ?q= of the figure endpoints, or writes the error: a
+// missing or blank topic, or one too long.
+func (s *Server) figureTopic(w http.ResponseWriter, r *http.Request) (string, bool) {
+	topic := strings.TrimSpace(r.URL.Query().Get("q"))
+	switch {
+	case topic == "":
+		s.writeError(w, r, http.StatusBadRequest, `missing topic: send ?q=TOPIC, for example ?q=market+size`)
+		return "", false
+	case utf8.RuneCountInString(topic) > bot.DefaultMaxQuestionRunes:
+		s.writeError(w, r, http.StatusBadRequest, fmt.Sprintf("topic too long: the limit is %d characters", bot.DefaultMaxQuestionRunes))
+		return "", false
+	}
+	return topic, true
+}
+
+// writeFigureError answers a timeline or chart that cannot be had: a
+// topic that is not a metric is unprocessable (422), a metric without
+// figures, or with one (no chart), is not found (404); anything else is
+// ours (500).
+func (s *Server) writeFigureError(w http.ResponseWriter, r *http.Request, topic string, err error) {
+	lang := bot.DetectLang(topic)
+	msg, known := bot.FigureMessage(lang, topic, err)
+	switch {
+	case !known:
+		s.log.Error("figures failed", "request_id", stateOf(r).id, "err", err)
+		s.writeError(w, r, http.StatusInternalServerError, bot.T(lang).Apology)
+	case errors.Is(err, knowledge.ErrNotAMetric):
+		s.writeError(w, r, http.StatusUnprocessableEntity, msg)
+	default:
+		s.writeError(w, r, http.StatusNotFound, msg)
+	}
+}
+
+// handleTimeline is GET /v1/figures?q=TOPIC: the metric's figures across
+// periods and sources, grouped by unit.
+func (s *Server) handleTimeline(w http.ResponseWriter, r *http.Request) {
+	topic, ok := s.figureTopic(w, r)
+	if !ok {
+		return
+	}
+	tl, err := s.core.FigureTimeline(r.Context(), topic)
+	if err != nil {
+		s.writeFigureError(w, r, topic, err)
+		return
+	}
+	s.writeJSON(w, r, http.StatusOK, tl)
+}
+
+// handleChart is GET /v1/figures/chart.png?q=TOPIC: the metric's figures
+// drawn over time. Every failure is a JSON error, never a broken image.
+func (s *Server) handleChart(w http.ResponseWriter, r *http.Request) {
+	topic, ok := s.figureTopic(w, r)
+	if !ok {
+		return
+	}
+	ch, err := s.core.FigureChart(r.Context(), topic)
+	if err != nil {
+		s.writeFigureError(w, r, topic, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "image/png")
+	h.Set("Content-Length", strconv.Itoa(len(ch.PNG)))
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Chart-Series", strconv.Itoa(ch.Series))
+	h.Set("X-Chart-Points", strconv.Itoa(ch.Points))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(ch.PNG)
+	}
 }
 
 func (s *Server) handleSources(w http.ResponseWriter, r *http.Request) {
@@ -125,7 +202,7 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	s.writeError(w, r, http.StatusNotFound, "not found: see GET /, POST /v1/ask, GET /v1/sources, GET /v1/figures?topic=")
+	s.writeError(w, r, http.StatusNotFound, "not found: see GET /, POST /v1/ask, GET /v1/sources, GET /v1/figures?topic=, GET /v1/figures?q=, GET /v1/figures/chart.png?q=")
 }
 
 // writeReply renders a question's Reply with the status its kind calls for.

@@ -122,6 +122,7 @@ func (s *Server) routes(mount map[string]http.Handler) {
 	s.endpoint(http.MethodPost, "/v1/ask", "ask", s.handleAsk)
 	s.endpoint(http.MethodGet, "/v1/sources", "sources", s.handleSources)
 	s.endpoint(http.MethodGet, "/v1/figures", "figures", s.handleFigures)
+	s.endpoint(http.MethodGet, "/v1/figures/chart.png", "chart", s.handleChart)
 	s.handle("/v1/", "not_found", s.auth(http.HandlerFunc(s.notFound)))
 	s.endpoint(http.MethodGet, "/healthz", "healthz", s.handleHealth)
 	s.endpoint(http.MethodGet, "/readyz", "readyz", s.handleReady)

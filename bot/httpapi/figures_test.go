@@ -1,0 +1,182 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"image/png"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode"
+
+	"dramabot/bot"
+	"dramabot/bot/bottest"
+	"dramabot/bot/httpapi"
+	"dramabot/knowledge"
+)
+
+// figureServer serves the real engine over the default corpus, with its
+// figure records, on loopback.
+func figureServer(t *testing.T) string {
+	t.Helper()
+	core := bot.New(bot.Config{Knowledge: bottest.Engine(t), RateLimit: -1, Logger: slog.New(slog.DiscardHandler)})
+	srv := httptest.NewServer(httpapi.New(httpapi.Config{Core: core, Metrics: httpapi.NewMetrics(nil)}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func get(t *testing.T, u string) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, body
+}
+
+// TestAskCarriesTheFigureTable: POST /v1/ask answers a figure question
+// with every source's figure and the sources_differ flag.
+func TestAskCarriesTheFigureTable(t *testing.T) {
+	base := figureServer(t)
+	resp, err := http.Post(base+"/v1/ask", "application/json", strings.NewReader(`{"question": "How big was China's micro-drama market in 2024?"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var a struct {
+		FigureTable   []knowledge.FigureRecord `json:"figure_table"`
+		SourcesDiffer bool                     `json:"sources_differ"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
+		t.Fatal(err)
+	}
+	if len(a.FigureTable) < 5 || !a.SourcesDiffer {
+		t.Errorf("figure_table of %d rows, sources_differ %v; want the 2024 sizes of at least 5 sources, differing", len(a.FigureTable), a.SourcesDiffer)
+	}
+}
+
+// TestTimelineAndChart: GET /v1/figures?q= and /v1/figures/chart.png?q=
+// for a metric, and the clear errors for everything else.
+func TestTimelineAndChart(t *testing.T) {
+	base := figureServer(t)
+	for _, tc := range []struct {
+		name, topic string
+		status      int
+		errHas      string
+	}{
+		{name: "market size", topic: "market size", status: 200},
+		{name: "market size in Chinese", topic: "市场规模", status: 200},
+		{name: "users", topic: "users", status: 200},
+		{name: "not a metric", topic: "the weather in Paris", status: 422, errHas: "not a figure"},
+		{name: "blank", topic: "  ", status: 400, errHas: "missing topic"},
+		{name: "too long", topic: strings.Repeat("market size ", 100), status: 400, errHas: "too long"},
+		{name: "markup", topic: "<script>alert(1)</script>", status: 422, errHas: "not a figure"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := get(t, base+"/v1/figures?q="+url.QueryEscape(tc.topic))
+			if resp.StatusCode != tc.status {
+				t.Fatalf("timeline: status %d, want %d: %s", resp.StatusCode, tc.status, body)
+			}
+			chart, png := get(t, base+"/v1/figures/chart.png?q="+url.QueryEscape(tc.topic))
+			if tc.status != 200 {
+				for _, r := range []struct {
+					resp *http.Response
+					body []byte
+				}{{resp, body}, {chart, png}} {
+					var e struct{ Error string }
+					if r.resp.StatusCode != tc.status || !strings.HasPrefix(r.resp.Header.Get("Content-Type"), "application/json") ||
+						json.Unmarshal(r.body, &e) != nil || !strings.Contains(e.Error, tc.errHas) {
+						t.Errorf("%s: status %d, %s: %s; want %d, a JSON error saying %q", r.resp.Request.URL.Path, r.resp.StatusCode, r.resp.Header.Get("Content-Type"), r.body, tc.status, tc.errHas)
+					}
+				}
+				return
+			}
+			var tl knowledge.FigureTimeline
+			if err := json.Unmarshal(body, &tl); err != nil {
+				t.Fatal(err)
+			}
+			if chart.StatusCode != 200 || chart.Header.Get("Content-Type") != "image/png" {
+				t.Fatalf("chart: status %d, %s: %.200s", chart.StatusCode, chart.Header.Get("Content-Type"), png)
+			}
+			img, err := pngDecode(png)
+			if err != nil {
+				t.Fatalf("chart is not a PNG: %v", err)
+			}
+			if b := img; b.Dx() < 800 || b.Dy() < 450 {
+				t.Errorf("chart %dx%d, want at least 800x450", b.Dx(), b.Dy())
+			}
+			series, _ := strconv.Atoi(chart.Header.Get("X-Chart-Series"))
+			if want := chartSeries(tl); series != want {
+				t.Errorf("chart has %d series, the timeline's main unit %d producers", series, want)
+			}
+		})
+	}
+}
+
+type bounds struct{ dx, dy int }
+
+func (b bounds) Dx() int { return b.dx }
+func (b bounds) Dy() int { return b.dy }
+
+func pngDecode(b []byte) (bounds, error) {
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		return bounds{}, err
+	}
+	return bounds{img.Bounds().Dx(), img.Bounds().Dy()}, nil
+}
+
+// chartSeries counts the series a chart of the timeline draws: one a
+// producer (brackets aside) of the unit with most figures, yearly figures
+// only when an amount has two or more.
+func chartSeries(tl knowledge.FigureTimeline) int {
+	main := tl.Series[0].Records
+	if u := tl.Series[0].Unit; u == "CNY" || u == "USD" {
+		var years []knowledge.FigureRecord
+		for _, r := range main {
+			if r.Period.Kind == "year" {
+				years = append(years, r)
+			}
+		}
+		if len(years) >= 2 {
+			main = years
+		}
+	}
+	seen := map[string]bool{}
+	for _, r := range main {
+		name := r.Source.Producer
+		if name == "" || strings.HasPrefix(strings.ToLower(name), "not named") {
+			name = r.Source.Publisher
+		}
+		seen[producerKey(name)] = true
+	}
+	return len(seen)
+}
+
+func producerKey(name string) string {
+	var b strings.Builder
+	depth := 0
+	for _, r := range name {
+		switch r {
+		case '(', '（':
+			depth++
+		case ')', '）':
+			depth = max(0, depth-1)
+		default:
+			if depth == 0 {
+				b.WriteRune(unicode.ToLower(r))
+			}
+		}
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
