@@ -354,3 +354,26 @@ func TestVectorText(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrations: the embedded files are numbered from 1 without gaps, and
+// each creates what the code uses.
+func TestMigrations(t *testing.T) {
+	all, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range all {
+		if m.version != i+1 || !strings.HasSuffix(m.name, ".sql") || strings.TrimSpace(m.sql) == "" {
+			t.Errorf("migration %d: %+v", i, m)
+		}
+	}
+	var sql strings.Builder
+	for _, m := range all {
+		sql.WriteString(m.sql)
+	}
+	for _, table := range []string{"index_meta", "sources", "passages", "terms"} {
+		if !strings.Contains(sql.String(), "CREATE TABLE "+table+" (") {
+			t.Errorf("no migration creates %s", table)
+		}
+	}
+}
