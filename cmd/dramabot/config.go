@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"time"
 
 	"dramabot/knowledge"
 	"dramabot/knowledge/dict"
@@ -25,6 +26,15 @@ import (
 type config struct {
 	Docs      []string
 	NoDefault bool
+	// Web sources (websources.go).
+	Sources             []string
+	SourcesFile         string
+	Refresh             time.Duration
+	AllowPrivateSources bool
+	UserAgent           string
+	// web is serve's refresher, whose documents the index reads; nil
+	// elsewhere, where they are read from the data dir.
+	web *webRefresher
 	// strictIndex makes a failed index refresh an error even when an
 	// older index could be served (the index command).
 	strictIndex bool
@@ -163,6 +173,11 @@ func loadDocs(cfg *config) ([]knowledge.Document, []ingest.Problem, error) {
 		}
 		docs, problems = append(docs, d...), append(problems, p...)
 	}
+	web, err := cfg.webDocs()
+	if err != nil {
+		return nil, nil, err
+	}
+	docs = append(docs, web...)
 	if len(docs) == 0 {
 		return nil, problems, errors.New("no documents to answer from (check --docs)")
 	}

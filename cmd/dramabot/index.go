@@ -8,7 +8,7 @@ import (
 
 func cmdIndex(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var cfg config
-	cl := newCLI("index", onIndex, "Usage: dramabot index [flags]\n\nBuilds or refreshes the index in the data dir and prints what was added, changed and removed.", getenv, stderr, &cfg)
+	cl := newCLI("index", onIndex, "Usage: dramabot index [flags]\n\nFetches the web sources (--source, --sources-file), then builds or refreshes the index in the data dir\nand prints what was added, changed and removed.", getenv, stderr, &cfg)
 	if err := cl.parse(args); err != nil {
 		return err
 	}
@@ -17,6 +17,9 @@ func cmdIndex(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	cfg.strictIndex = true
+	if err := fetchWebSources(ctx, &cfg, log, stdout); err != nil {
+		return err
+	}
 	lib, err := openLibrary(ctx, &cfg, log)
 	if err != nil {
 		return err

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"dramabot/knowledge"
@@ -63,6 +64,22 @@ type Options struct {
 	IgnoreSchedule bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Progress, when set, hears of each page fetched (page set, Done
+	// false) and of each source finished (Done true, with its report), so
+	// that a long fetch can show where it is. It is called from the
+	// fetching goroutines, one call at a time.
+	Progress func(Progress)
+}
+
+// Progress is one step of a Fetch.
+type Progress struct {
+	Source string // the source's label
+	Page   string // the page just fetched; empty when Done
+	// Pages is how many pages of the source have been fetched so far, of
+	// Total listed (1 for a single page).
+	Pages, Total int
+	Done         bool
+	Report       *SourceReport // when Done
 }
 
 // Refresher fetches web sources and keeps their state. Its methods must
@@ -72,6 +89,9 @@ type Refresher struct {
 	logger *slog.Logger
 	stMu   sync.Mutex // guards st while pages are fetched in parallel
 	st     *state
+	// progressMu makes the Progress calls of parallel page fetches one at
+	// a time.
+	progressMu sync.Mutex
 }
 
 // New reads the state in opts.DataDir.
@@ -194,6 +214,7 @@ func (r *Refresher) Fetch(ctx context.Context, sources []Source) (Report, []know
 			}
 		}
 		sr.Documents = len(r.st.documents([]string{s.URL}))
+		r.progress(Progress{Source: sr.Name, Done: true, Report: &sr})
 		if sr.Fetched {
 			r.logger.Info("web source refreshed", "source", sr.Name, "kind", sr.Kind, "summary", sr.Summary(), "documents", sr.Documents)
 			for _, e := range sr.Errors {
@@ -222,6 +243,16 @@ func (r *Refresher) Fetch(ctx context.Context, sources []Source) (Report, []know
 		r.logger.Error("saving web sources state", "err", err)
 	}
 	return rep, r.st.documents(keys)
+}
+
+// progress calls Options.Progress one call at a time.
+func (r *Refresher) progress(p Progress) {
+	if r.opts.Progress == nil {
+		return
+	}
+	r.progressMu.Lock()
+	defer r.progressMu.Unlock()
+	r.opts.Progress(p)
 }
 
 // usedElsewhere reports whether another source also lists page.
@@ -337,6 +368,7 @@ func (r *Refresher) refreshPages(ctx context.Context, s Source, ss *sourceState,
 		err     error
 	}
 	results := make([]result, len(urls))
+	var done atomic.Int32
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for range min(r.opts.Concurrency, max(len(urls), 1)) {
@@ -352,6 +384,7 @@ func (r *Refresher) refreshPages(ctx context.Context, s Source, ss *sourceState,
 				}
 				outcome, err := r.page(ctx, s, urls[i], first, date)
 				results[i] = result{outcome, err}
+				r.progress(Progress{Source: sr.Name, Page: urls[i], Pages: int(done.Add(1)), Total: len(urls)})
 			}
 		}()
 	}

@@ -1,0 +1,398 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"dramabot/cmd/dramabot/internal/bar"
+	"dramabot/knowledge"
+	"dramabot/knowledge/docx"
+	"dramabot/knowledge/fetch"
+	"dramabot/knowledge/pdf"
+	"dramabot/knowledge/websource"
+)
+
+// addedSourcesFile is the file in the data dir that holds the sources
+// administrators added from a chat or over HTTP, in the sources file's
+// syntax, so that they outlive a restart.
+const addedSourcesFile = "sources-added.txt"
+
+// parseSources reads a sources file: one source a line, a URL followed by
+// optional settings, such as
+//
+//	https://example.com/feed.xml refresh=6h scope=domain pages=100 name="Example News"
+//
+// Blank lines and lines starting with # are skipped. refresh is the
+// default when a line gives none. Errors name the file and the line.
+func parseSources(name string, r io.Reader, refresh time.Duration) ([]websource.Source, error) {
+	var out []websource.Source
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		s, err := parseSourceLine(line, refresh)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", name, n, err)
+		}
+		out = append(out, s)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return out, nil
+}
+
+// parseSourceLine reads "URL key=value ..."; a value may be double-quoted
+// to hold spaces.
+func parseSourceLine(line string, refresh time.Duration) (websource.Source, error) {
+	words, err := splitWords(line)
+	if err != nil {
+		return websource.Source{}, err
+	}
+	s := websource.Source{URL: words[0], Refresh: refresh}
+	if strings.Contains(s.URL, "=") && !strings.Contains(s.URL, "://") {
+		return s, fmt.Errorf("%q: the line must start with the URL", s.URL)
+	}
+	for _, w := range words[1:] {
+		key, val, ok := strings.Cut(w, "=")
+		if !ok {
+			return s, fmt.Errorf("%q: want key=value (refresh, scope, pages or name)", w)
+		}
+		switch key {
+		case "refresh":
+			d, err := time.ParseDuration(val)
+			if err != nil || d <= 0 {
+				return s, fmt.Errorf("refresh=%s: want a duration such as 6h or 30m", val)
+			}
+			s.Refresh = d
+		case "scope":
+			s.Scope = val
+		case "pages":
+			n, err := strconv.Atoi(val)
+			if err != nil || n < 1 || n > websource.MaxMaxPages {
+				return s, fmt.Errorf("pages=%s: want a whole number from 1 to %d", val, websource.MaxMaxPages)
+			}
+			s.MaxPages = n
+		case "name":
+			s.Name = val
+		default:
+			return s, fmt.Errorf("unknown setting %q: use refresh, scope, pages or name", key)
+		}
+	}
+	if err := s.Validate(); err != nil {
+		return s, fmt.Errorf("%s: %w", s.URL, err)
+	}
+	return s, nil
+}
+
+// splitWords splits a line at spaces, keeping double-quoted text (after
+// "key=" or alone) in one word without its quotes.
+func splitWords(line string) ([]string, error) {
+	var words []string
+	var b strings.Builder
+	inWord, quoted := false, false
+	for _, r := range line {
+		switch {
+		case r == '"':
+			quoted = !quoted
+			inWord = true
+		case unicode.IsSpace(r) && !quoted:
+			if inWord {
+				words = append(words, b.String())
+				b.Reset()
+				inWord = false
+			}
+		default:
+			b.WriteRune(r)
+			inWord = true
+		}
+	}
+	if quoted {
+		return nil, errors.New("a quote is not closed")
+	}
+	if inWord {
+		words = append(words, b.String())
+	}
+	return words, nil
+}
+
+// formatSource writes a source back in the sources file's syntax.
+func formatSource(s websource.Source) string {
+	line := s.URL
+	if s.Refresh > 0 {
+		line += " refresh=" + s.Refresh.String()
+	}
+	if s.Scope != "" {
+		line += " scope=" + s.Scope
+	}
+	if s.MaxPages > 0 {
+		line += " pages=" + strconv.Itoa(s.MaxPages)
+	}
+	if s.Name != "" {
+		line += ` name="` + strings.ReplaceAll(s.Name, `"`, "'") + `"`
+	}
+	return line
+}
+
+// dataDir is the data dir, or "" when it is kept in memory only.
+func (cfg *config) dataDir() string {
+	if cfg.DataDir == "-" {
+		return ""
+	}
+	return cfg.DataDir
+}
+
+// webSources is every configured web source: --source, then
+// --sources-file, then those added from a chat. A URL given twice keeps
+// its first entry.
+func (cfg *config) webSources() ([]websource.Source, error) {
+	var out []websource.Source
+	seen := map[string]bool{}
+	add := func(ss ...websource.Source) {
+		for _, s := range ss {
+			if !seen[s.URL] {
+				seen[s.URL] = true
+				out = append(out, s)
+			}
+		}
+	}
+	for _, u := range cfg.Sources {
+		s := websource.Source{URL: u, Refresh: cfg.Refresh}
+		if err := s.Validate(); err != nil {
+			return nil, fmt.Errorf("--source %s: %w", u, err)
+		}
+		add(s)
+	}
+	if cfg.SourcesFile != "" {
+		f, err := os.Open(cfg.SourcesFile)
+		if err != nil {
+			return nil, fmt.Errorf("--sources-file: %w", err)
+		}
+		ss, err := parseSources(cfg.SourcesFile, f, cfg.Refresh)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		add(ss...)
+	}
+	if dir := cfg.dataDir(); dir != "" {
+		p := filepath.Join(dir, addedSourcesFile)
+		f, err := os.Open(p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			return nil, fmt.Errorf("added sources: %w", err)
+		default:
+			ss, err := parseSources(p, f, cfg.Refresh)
+			f.Close()
+			if err != nil {
+				return nil, err
+			}
+			add(ss...)
+		}
+	}
+	return out, nil
+}
+
+// rememberAdded appends a source added from a chat to the data dir's
+// list, unless it is there already.
+func (cfg *config) rememberAdded(s websource.Source) error {
+	dir := cfg.dataDir()
+	if dir == "" {
+		return nil
+	}
+	p := filepath.Join(dir, addedSourcesFile)
+	if b, err := os.ReadFile(p); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(l); len(f) > 0 && f[0] == s.URL {
+				return nil
+			}
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("added sources: %w", err)
+	}
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("added sources: %w", err)
+	}
+	_, err = fmt.Fprintln(f, formatSource(s))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("added sources: %w", err)
+	}
+	return nil
+}
+
+// forgetAdded drops a URL from the data dir's list of added sources.
+func (cfg *config) forgetAdded(u string) error {
+	dir := cfg.dataDir()
+	if dir == "" {
+		return nil
+	}
+	p := filepath.Join(dir, addedSourcesFile)
+	b, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("added sources: %w", err)
+	}
+	var keep []string
+	for _, l := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
+		if f := strings.Fields(l); len(f) > 0 && f[0] == u {
+			continue
+		}
+		keep = append(keep, l)
+	}
+	out := strings.Join(keep, "\n")
+	if out != "" {
+		out += "\n"
+	}
+	if err := os.WriteFile(p, []byte(out), 0o644); err != nil {
+		return fmt.Errorf("added sources: %w", err)
+	}
+	return nil
+}
+
+// fetcher is the HTTP client for web sources.
+func (cfg *config) fetcher(log *slog.Logger) *fetch.Client {
+	return fetch.New(fetch.Options{UserAgent: cfg.UserAgent, AllowPrivate: cfg.AllowPrivateSources, Logger: log,
+		MinInterval: fetchMinInterval})
+}
+
+// fetchMinInterval is the least time between two requests to one host;
+// zero is fetch's default. Tests against one local server lower it.
+var fetchMinInterval time.Duration
+
+// newRefresher opens the web sources' state in the data dir, with the
+// PDF and DOCX readers.
+func (cfg *config) newRefresher(log *slog.Logger, progress func(websource.Progress)) (*websource.Refresher, error) {
+	return websource.New(websource.Options{Fetcher: cfg.fetcher(log), DataDir: cfg.dataDir(), Logger: log,
+		PDF: pdf.New(), DOCX: docx.Reader{}, Progress: progress})
+}
+
+// webDocs reads the documents the web sources returned last, without
+// fetching: from the process's own refresher when serve runs one (it may
+// keep them in memory only), else from the data dir.
+func (cfg *config) webDocs() ([]knowledge.Document, error) {
+	if cfg.web != nil {
+		return cfg.web.documents(), nil
+	}
+	return websource.Load(cfg.dataDir())
+}
+
+// webRefresher is serve's refresher: one at a time fetches, whether the
+// schedule or an administrator asks.
+type webRefresher struct {
+	mu  sync.Mutex
+	ref *websource.Refresher
+	cfg *config
+	log *slog.Logger
+}
+
+func (w *webRefresher) documents() []knowledge.Document {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.ref.Documents()
+}
+
+// fetch refreshes the configured sources that are due.
+func (w *webRefresher) fetch(ctx context.Context) (websource.Report, error) {
+	sources, err := w.cfg.webSources()
+	if err != nil {
+		return websource.Report{}, err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	rep, _ := w.ref.Fetch(ctx, sources)
+	return rep, rep.SaveError
+}
+
+// fetchWebSources fetches every configured web source, due or not (the
+// index command), showing a bar on a terminal and one plain line per
+// source elsewhere; each problem is one line naming its source. Sources
+// that fail leave the others to be indexed.
+func fetchWebSources(ctx context.Context, cfg *config, log *slog.Logger, out io.Writer) error {
+	sources, err := cfg.webSources()
+	if err != nil {
+		return err
+	}
+	if len(sources) == 0 {
+		if st, err := websource.Load(cfg.dataDir()); err != nil || len(st) == 0 {
+			return err // nothing configured, nothing remembered
+		}
+		// Sources dropped from the configuration: Fetch forgets them.
+	}
+	var p *progressView
+	if bar.IsTerminal(out) {
+		p = &progressView{out: out, bar: bar.New(out, "fetching")}
+	} else {
+		p = &progressView{out: out}
+	}
+	ref, err := websource.New(websource.Options{Fetcher: cfg.fetcher(log), DataDir: cfg.dataDir(), Logger: log,
+		PDF: pdf.New(), DOCX: docx.Reader{}, IgnoreSchedule: true, Progress: p.step})
+	if err != nil {
+		return err
+	}
+	// The index reads the documents from this refresher: with --data -
+	// they are nowhere else.
+	cfg.web = &webRefresher{ref: ref, cfg: cfg, log: log}
+	rep, _ := ref.Fetch(ctx, sources)
+	p.finish()
+	for _, s := range rep.Sources {
+		if !s.Fetched && len(s.Removed) > 0 {
+			fmt.Fprintf(out, "source %s\n", s.Summary())
+		}
+	}
+	if rep.SaveError != nil {
+		return rep.SaveError
+	}
+	return ctx.Err()
+}
+
+// progressView shows a Fetch's progress: a bar when bar is set, else one
+// line per source when it is done.
+type progressView struct {
+	out io.Writer
+	bar *bar.Bar
+}
+
+func (p *progressView) step(pr websource.Progress) {
+	if !pr.Done {
+		if p.bar != nil {
+			p.bar.Describe(pr.Source)
+			p.bar.Add(1)
+		}
+		return
+	}
+	if p.bar != nil {
+		p.bar.Clear()
+	}
+	fmt.Fprintf(p.out, "source %s\n", pr.Report.Summary())
+	for _, e := range pr.Report.Errors {
+		fmt.Fprintf(p.out, "  problem: %s\n", oneLine(e))
+	}
+}
+
+func (p *progressView) finish() {
+	if p.bar != nil {
+		p.bar.Finish()
+	}
+}
