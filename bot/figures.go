@@ -37,37 +37,34 @@ type FigureTexts struct {
 	Header, Differ, Forecasts, More  string
 	NotAMetric, NoFigures, Capped    string
 	Undated, Timeline, NoChart, Unit string
-	ChartCaption                     string
 }
 
 var figureTextsEN = FigureTexts{
-	Header:       "What each source says (%s, %s)",
-	Differ:       "Sources differ.",
-	Forecasts:    "Forecasts",
-	More:         "+%d more",
-	NotAMetric:   "“%s” is not a figure I keep across sources. Try a metric: market size, users, jobs, monthly active users, titles released, overseas revenue.",
-	NoFigures:    "No source gives a figure for “%s”.",
-	Capped:       "Showing %d of %d figures.",
-	Undated:      "%d figures name no period and are left out.",
-	Timeline:     "%s across sources",
-	NoChart:      "One figure is not a chart.",
-	Unit:         "in %s",
-	ChartCaption: "Chart: %s, %d figures from %d producers",
+	Header:     "What each source says (%s, %s)",
+	Differ:     "Sources differ.",
+	Forecasts:  "Forecasts",
+	More:       "+%d more",
+	NotAMetric: "“%s” is not a figure I keep across sources. Try a metric: market size, users, jobs, monthly active users, titles released, overseas revenue.",
+	NoFigures:  "No source gives a figure for “%s”.",
+	Capped:     "Showing %d of %d figures.",
+	Undated:    "%d figures name no period and are left out.",
+	Timeline:   "%s across sources",
+	NoChart:    "One figure is not a chart.",
+	Unit:       "in %s",
 }
 
 var figureTextsZH = FigureTexts{
-	Header:       "各来源的数据（%s，%s）",
-	Differ:       "来源说法不一。",
-	Forecasts:    "预测",
-	More:         "另有 %d 项",
-	NotAMetric:   "“%s”不是我跨来源整理的指标。试试：市场规模、用户规模、就业岗位、月活跃用户、上线部数、海外收入。",
-	NoFigures:    "没有来源给出“%s”的数据。",
-	Capped:       "显示 %d 项，共 %d 项。",
-	Undated:      "%d 项数据未注明时间，未列出。",
-	Timeline:     "%s：各来源数据",
-	NoChart:      "只有一项数据，不作图。",
-	Unit:         "单位：%s",
-	ChartCaption: "图：%s，%d 项数据，%d 个来源",
+	Header:     "各来源的数据（%s，%s）",
+	Differ:     "来源说法不一。",
+	Forecasts:  "预测",
+	More:       "另有 %d 项",
+	NotAMetric: "“%s”不是我跨来源整理的指标。试试：市场规模、用户规模、就业岗位、月活跃用户、上线部数、海外收入。",
+	NoFigures:  "没有来源给出“%s”的数据。",
+	Capped:     "显示 %d 项，共 %d 项。",
+	Undated:    "%d 项数据未注明时间，未列出。",
+	Timeline:   "%s：各来源数据",
+	NoChart:    "只有一项数据，不作图。",
+	Unit:       "单位：%s",
 }
 
 // FT returns the figure texts of a language.

@@ -291,6 +291,9 @@ func (b *Bot) deliver(ctx context.Context, in incoming, reply bot.Reply, status 
 	kb := keyboardFor(reply)
 	unlock := b.lockChat(in.chatID)
 	defer unlock()
+	if reply.Kind == bot.KindTimeline && reply.Chart != nil && b.deliverChart(ctx, in, reply) {
+		return
+	}
 	for i, text := range parts {
 		var markup models.ReplyMarkup
 		if i == len(parts)-1 && kb != nil {

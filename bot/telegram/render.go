@@ -65,6 +65,8 @@ func replyBlocks(r bot.Reply) []string {
 		return answerBlocks(r, false)
 	case bot.KindFigures:
 		return figuresBlocks(r.Lang, r.Answer)
+	case bot.KindTimeline:
+		return timelineBlocks(r.Lang, r.Timeline)
 	case bot.KindSources:
 		return sourcesBlocks(r.Lang, r.Sources)
 	default: // about, info, rate limited, invalid, refused, error
@@ -182,6 +184,7 @@ func answerBlocks(r bot.Reply, full bool) []string {
 	if note := bot.GeneratedNote(a); note != "" {
 		blocks = append(blocks, fit(note, func(s string) string { return "<i>" + esc(s) + "</i>" })...)
 	}
+	blocks = append(blocks, tableBlocks(r.Lang, a)...)
 	quote := shortQuote
 	if full {
 		quote = quoteExcerpt

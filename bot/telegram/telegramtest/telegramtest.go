@@ -19,6 +19,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
+	_ "image/jpeg" // photos a bot may send
+	_ "image/png"
 	"io"
 	"mime"
 	"net"
@@ -120,6 +123,9 @@ type SentMessage struct {
 	LinkPreviewDisabled bool
 	// Keyboard is the inline keyboard sent with the message, if any.
 	Keyboard *InlineKeyboardMarkup
+	// Photo is the image a sendPhoto uploaded (a PNG or JPEG the fake
+	// decoded); Text and Plain are then its caption.
+	Photo []byte
 }
 
 // CallbackAnswer is an answerCallbackQuery call the fake accepted.
@@ -804,6 +810,8 @@ func (s *Server) dispatch(r *http.Request, method string, p map[string]string) (
 		return s.getUpdates(r, p)
 	case "sendmessage":
 		return s.sendMessage(p)
+	case "sendphoto":
+		return s.sendPhoto(r, p)
 	case "editmessagetext":
 		return s.editMessageText(p)
 	case "sendchataction":
@@ -991,6 +999,62 @@ func (s *Server) sendMessage(p map[string]string) (any, *apiError) {
 	s.sent = append(s.sent, SentMessage{
 		MessageID: m.MessageID, ChatID: chat.ID, ThreadID: thread, Text: p["text"], Plain: plain,
 		ParseMode: p["parse_mode"], ReplyTo: rp.MessageID, LinkPreviewDisabled: lpo.IsDisabled, Keyboard: kb,
+	})
+	return m, nil
+}
+
+// MaxCaptionLen is Telegram's limit on a photo's caption, in UTF-16 code
+// units after entity parsing.
+const MaxCaptionLen = 1024
+
+// sendPhoto accepts an uploaded image that decodes, with a caption within
+// MaxCaptionLen; a photo by URL or file id is refused, since the fake has
+// nothing to fetch it from.
+func (s *Server) sendPhoto(r *http.Request, p map[string]string) (any, *apiError) {
+	chat, aerr := s.chat(p["chat_id"])
+	if aerr != nil {
+		return nil, aerr
+	}
+	if r.MultipartForm == nil || len(r.MultipartForm.File["photo"]) == 0 {
+		return nil, badRequest("there is no photo in the request")
+	}
+	f, err := r.MultipartForm.File["photo"][0].Open()
+	if err != nil {
+		return nil, badRequest("can't read the photo: %v", err)
+	}
+	photo, err := io.ReadAll(f)
+	f.Close()
+	if err != nil {
+		return nil, badRequest("can't read the photo: %v", err)
+	}
+	if _, _, err := image.DecodeConfig(bytes.NewReader(photo)); err != nil {
+		return nil, badRequest("IMAGE_PROCESS_FAILED")
+	}
+	plain := ""
+	if p["caption"] != "" {
+		var aerr *apiError
+		if plain, aerr = checkText(p["caption"], p["parse_mode"]); aerr != nil {
+			return nil, aerr
+		}
+		if UTF16Len(plain) > MaxCaptionLen {
+			return nil, badRequest("message caption is too long")
+		}
+	}
+	thread, _ := strconv.Atoi(p["message_thread_id"])
+	var rp replyParameters
+	if raw := p["reply_parameters"]; raw != "" {
+		if err := json.Unmarshal([]byte(raw), &rp); err != nil {
+			return nil, badRequest("can't parse reply parameters JSON object")
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lastMsgID[chat.ID]++
+	m := Message{MessageID: s.lastMsgID[chat.ID], MessageThreadID: thread, From: &s.Bot, Chat: chat, Date: time.Now().Unix(), Text: plain}
+	s.messages[msgKey{chat.ID, m.MessageID}] = m
+	s.sent = append(s.sent, SentMessage{
+		MessageID: m.MessageID, ChatID: chat.ID, ThreadID: thread, Text: p["caption"], Plain: plain,
+		ParseMode: p["parse_mode"], ReplyTo: rp.MessageID, Photo: photo,
 	})
 	return m, nil
 }
