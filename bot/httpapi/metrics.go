@@ -31,6 +31,11 @@ type Metrics struct {
 	figuresChecked  prometheus.Counter
 	figuresRejected prometheus.Counter
 	fallbacks       *prometheus.CounterVec
+
+	webFetches     *prometheus.CounterVec
+	webPages       *prometheus.CounterVec
+	webLastSuccess *prometheus.GaugeVec
+	webPassages    *prometheus.GaugeVec
 }
 
 var (
@@ -96,9 +101,26 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 			Name: "dramabot_generated_fallbacks_total",
 			Help: "Extractive answers sent instead of the language model's, by reason (rejected: failed verification twice; timeout, server_error, rate_limited, client_error, connection, bad_reply, canceled).",
 		}, []string{"reason"}),
+		webFetches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dramabot_web_fetches_total",
+			Help: "Fetches of a web source, by source and result (ok: every page read; error: at least one problem, the last good content kept).",
+		}, []string{"source", "result"}),
+		webPages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dramabot_web_pages_total",
+			Help: "Pages of web sources by what a refresh found (added, changed, removed), by source.",
+		}, []string{"source", "change"}),
+		webLastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "dramabot_web_last_success_timestamp_seconds",
+			Help: "When a web source was last fetched without a problem, in Unix seconds.",
+		}, []string{"source"}),
+		webPassages: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "dramabot_web_source_passages",
+			Help: "Passages a web source contributes to the index.",
+		}, []string{"source"}),
 	}
 	reg.MustRegister(m.questions, m.latency, m.feedback, m.requests, m.reindexes, m.info, m.index,
-		m.generated, m.figuresChecked, m.figuresRejected, m.fallbacks)
+		m.generated, m.figuresChecked, m.figuresRejected, m.fallbacks,
+		m.webFetches, m.webPages, m.webLastSuccess, m.webPassages)
 	for _, r := range knowledge.FallbackReasons {
 		m.fallbacks.WithLabelValues(r)
 	}
@@ -181,6 +203,34 @@ func (m *Metrics) ObserveReindex(err error) {
 		result = "error"
 	}
 	m.reindexes.WithLabelValues(result).Inc()
+}
+
+// WebFetch is what one refresh of a web source did, for ObserveWebFetch.
+type WebFetch struct {
+	Source                  string // its name
+	OK                      bool   // no problem
+	Added, Changed, Removed int    // pages
+	Passages                int    // what it contributes after the fetch
+	At                      time.Time
+}
+
+// ObserveWebFetch counts a refresh of a web source.
+func (m *Metrics) ObserveWebFetch(f WebFetch) {
+	if m == nil {
+		return
+	}
+	result := "ok"
+	if !f.OK {
+		result = "error"
+	}
+	m.webFetches.WithLabelValues(f.Source, result).Inc()
+	m.webPages.WithLabelValues(f.Source, "added").Add(float64(f.Added))
+	m.webPages.WithLabelValues(f.Source, "changed").Add(float64(f.Changed))
+	m.webPages.WithLabelValues(f.Source, "removed").Add(float64(f.Removed))
+	if f.OK {
+		m.webLastSuccess.WithLabelValues(f.Source).Set(float64(f.At.UnixNano()) / 1e9)
+	}
+	m.webPassages.WithLabelValues(f.Source).Set(float64(f.Passages))
 }
 
 // SetBuildInfo sets dramabot_build_info{version, embedder} to 1.

@@ -22,6 +22,9 @@ import (
 	"dramabot/bot/telegram"
 	"dramabot/knowledge"
 	"dramabot/knowledge/dict"
+	"dramabot/knowledge/docx"
+	"dramabot/knowledge/pdf"
+	"dramabot/knowledge/websource"
 )
 
 // shutdownTimeout bounds the HTTP server's drain on SIGTERM.
@@ -47,6 +50,14 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 	if _, err := cfg.LLM.client(cfg.secrets.LLMAPIKey); err != nil {
 		return err // before the index is built
 	}
+	// The web sources answer from what was last fetched; the refresh loop
+	// below fetches them again when they are due.
+	ref, err := websource.New(websource.Options{Fetcher: cfg.fetcher(log), DataDir: cfg.dataDir(), Logger: log,
+		PDF: pdf.New(), DOCX: docx.Reader{}, Jitter: refreshJitter})
+	if err != nil {
+		return err
+	}
+	cfg.web = &webRefresher{ref: ref, cfg: cfg, log: log}
 	lib, err := openLibrary(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -179,6 +190,13 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 	}
 	if dc != nil {
 		goRun("discord", dc.Run)
+	}
+
+	if cfg.Refresh > 0 {
+		goRun("web sources", func(ctx context.Context) error {
+			refreshLoop(ctx, cfg.web, reindex, metrics, log)
+			return nil
+		})
 	}
 
 	hup := make(chan os.Signal, 1)

@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode"
 
+	"dramabot/bot/httpapi"
 	"dramabot/cmd/dramabot/internal/bar"
 	"dramabot/knowledge"
 	"dramabot/knowledge/docx"
@@ -93,9 +94,8 @@ func parseSourceLine(line string, refresh time.Duration) (websource.Source, erro
 			return s, fmt.Errorf("unknown setting %q: use refresh, scope, pages or name", key)
 		}
 	}
-	if err := s.Validate(); err != nil {
-		return s, fmt.Errorf("%s: %w", s.URL, err)
-	}
+	// The URL and scope are checked when the source is fetched: a bad one
+	// is then one problem line, and the other sources still index.
 	return s, nil
 }
 
@@ -171,11 +171,7 @@ func (cfg *config) webSources() ([]websource.Source, error) {
 		}
 	}
 	for _, u := range cfg.Sources {
-		s := websource.Source{URL: u, Refresh: cfg.Refresh}
-		if err := s.Validate(); err != nil {
-			return nil, fmt.Errorf("--source %s: %w", u, err)
-		}
-		add(s)
+		add(websource.Source{URL: u, Refresh: cfg.Refresh})
 	}
 	if cfg.SourcesFile != "" {
 		f, err := os.Open(cfg.SourcesFile)
@@ -280,13 +276,6 @@ func (cfg *config) fetcher(log *slog.Logger) *fetch.Client {
 // fetchMinInterval is the least time between two requests to one host;
 // zero is fetch's default. Tests against one local server lower it.
 var fetchMinInterval time.Duration
-
-// newRefresher opens the web sources' state in the data dir, with the
-// PDF and DOCX readers.
-func (cfg *config) newRefresher(log *slog.Logger, progress func(websource.Progress)) (*websource.Refresher, error) {
-	return websource.New(websource.Options{Fetcher: cfg.fetcher(log), DataDir: cfg.dataDir(), Logger: log,
-		PDF: pdf.New(), DOCX: docx.Reader{}, Progress: progress})
-}
 
 // webDocs reads the documents the web sources returned last, without
 // fetching: from the process's own refresher when serve runs one (it may
@@ -395,4 +384,69 @@ func (p *progressView) finish() {
 	if p.bar != nil {
 		p.bar.Finish()
 	}
+}
+
+// Serve's schedule of web sources: how often it looks for due sources,
+// and how much each source's next refresh is spread.
+var (
+	refreshTick   = time.Minute
+	refreshJitter = 0.1
+)
+
+// refreshLoop fetches the web sources that are due, every refreshTick
+// from one goroutine, and reindexes when one changed: the new index is
+// swapped in while answers keep coming from the old one, and the
+// subscriptions hear of the added passages (reindex does both). A source
+// that fails keeps its last good content.
+func refreshLoop(ctx context.Context, w *webRefresher, reindex func(context.Context) (string, error), metrics *httpapi.Metrics, log *slog.Logger) {
+	t := time.NewTicker(refreshTick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		changed, err := w.refresh(ctx, metrics)
+		if err != nil {
+			log.Error("web sources not refreshed", "err", err)
+			continue
+		}
+		if !changed || ctx.Err() != nil {
+			continue
+		}
+		if summary, err := reindex(ctx); err != nil {
+			log.Error("reindex after a web refresh failed; still serving the previous index", "err", err)
+		} else {
+			log.Info("reindexed after a web refresh", "summary", summary)
+		}
+	}
+}
+
+// refresh fetches the due sources, counts what each did, and reports
+// whether any page was added, changed or removed.
+func (w *webRefresher) refresh(ctx context.Context, metrics *httpapi.Metrics) (bool, error) {
+	rep, err := w.fetch(ctx)
+	if err != nil {
+		return false, err
+	}
+	passages := map[string]int{}
+	w.mu.Lock()
+	for _, st := range w.ref.Statuses() {
+		passages[st.URL] = st.Passages
+	}
+	w.mu.Unlock()
+	changed := false
+	now := time.Now()
+	for _, s := range rep.Sources {
+		if len(s.Added)+len(s.Changed)+len(s.Removed) > 0 {
+			changed = true
+		}
+		if !s.Fetched {
+			continue
+		}
+		metrics.ObserveWebFetch(httpapi.WebFetch{Source: s.Name, OK: len(s.Errors) == 0, Added: len(s.Added),
+			Changed: len(s.Changed), Removed: len(s.Removed), Passages: passages[s.URL], At: now})
+	}
+	return changed, nil
 }

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,6 +65,11 @@ type Options struct {
 	IgnoreSchedule bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Jitter spreads the refreshes: each next refresh moves by up to this
+	// fraction of its interval, earlier or later at random, so that
+	// sources configured together (and a restarted server's) do not all
+	// come due at once. Zero keeps the schedule exact; serve uses 0.1.
+	Jitter float64
 	// Progress, when set, hears of each page fetched (page set, Done
 	// false) and of each source finished (Done true, with its report), so
 	// that a long fetch can show where it is. It is called from the
@@ -191,11 +197,13 @@ func (r *Refresher) Fetch(ctx context.Context, sources []Source) (Report, []know
 		sr := SourceReport{Name: s.Label(), URL: s.URL}
 		if err := s.Validate(); err != nil {
 			sr.Errors = append(sr.Errors, sr.Name+": "+err.Error())
+			r.progress(Progress{Source: sr.Name, Done: true, Report: &sr})
 			rep.Sources = append(rep.Sources, sr)
 			continue
 		}
 		if configured[s.URL] {
 			sr.Errors = append(sr.Errors, sr.Name+": listed twice; the first entry is used")
+			r.progress(Progress{Source: sr.Name, Done: true, Report: &sr})
 			rep.Sources = append(rep.Sources, sr)
 			continue
 		}
@@ -245,6 +253,15 @@ func (r *Refresher) Fetch(ctx context.Context, sources []Source) (Report, []know
 	return rep, r.st.documents(keys)
 }
 
+// interval is the time to the source's next refresh, with the jitter.
+func (r *Refresher) interval(s Source) time.Duration {
+	d := s.refresh()
+	if j := min(r.opts.Jitter, 1); j > 0 {
+		d += time.Duration(float64(d) * j * (2*rand.Float64() - 1))
+	}
+	return d
+}
+
 // progress calls Options.Progress one call at a time.
 func (r *Refresher) progress(p Progress) {
 	if r.opts.Progress == nil {
@@ -270,7 +287,7 @@ func (r *Refresher) refresh(ctx context.Context, s Source, ss *sourceState, sr *
 	now := r.opts.Now()
 	sr.Fetched = true
 	ss.LastFetch = now
-	ss.NextRefresh = now.Add(s.refresh())
+	ss.NextRefresh = now.Add(r.interval(s))
 	fail := func(err error) {
 		sr.Errors = append(sr.Errors, sr.Name+": "+err.Error())
 		ss.Result = err.Error()

@@ -1,0 +1,328 @@
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"dramabot/knowledge/websource"
+)
+
+func TestParseSources(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     []websource.Source
+		err      string
+	}{
+		{name: "url alone", in: "https://example.com/feed.xml\n",
+			want: []websource.Source{{URL: "https://example.com/feed.xml", Refresh: time.Hour}}},
+		{name: "every setting, comments and blank lines",
+			in: "# news\n\n  https://example.com/news/ refresh=6h scope=domain pages=100 name=\"Example News\"  \nhttps://example.org/a.pdf name=Report\n",
+			want: []websource.Source{
+				{URL: "https://example.com/news/", Refresh: 6 * time.Hour, Scope: "domain", MaxPages: 100, Name: "Example News"},
+				{URL: "https://example.org/a.pdf", Refresh: time.Hour, Name: "Report"},
+			}},
+		{name: "prefix scope", in: "https://example.com/sitemap.xml scope=https://example.com/news/",
+			want: []websource.Source{{URL: "https://example.com/sitemap.xml", Refresh: time.Hour, Scope: "https://example.com/news/"}}},
+		{name: "bad refresh names the line", in: "# x\nhttps://example.com/ refresh=often\n", err: "sources.txt:2: refresh=often: want a duration such as 6h or 30m"},
+		{name: "unknown setting", in: "https://example.com/ depth=3", err: `sources.txt:1: unknown setting "depth": use refresh, scope, pages or name`},
+		{name: "no key", in: "https://example.com/ hourly", err: `sources.txt:1: "hourly": want key=value (refresh, scope, pages or name)`},
+		{name: "pages out of range", in: "https://example.com/ pages=0", err: "sources.txt:1: pages=0: want a whole number from 1 to 5000"},
+		{name: "open quote", in: `https://example.com/ name="Example`, err: "sources.txt:1: a quote is not closed"},
+		// The URL and the scope are checked at fetch time, one problem line
+		// for the source.
+		{name: "not http", in: "ftp://example.com/x", want: []websource.Source{{URL: "ftp://example.com/x", Refresh: time.Hour}}},
+		{name: "settings first", in: "name=x https://example.com/", err: `sources.txt:1: "name=x": the line must start with the URL`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseSources("sources.txt", strings.NewReader(tt.in), time.Hour)
+			if tt.err != "" {
+				if err == nil || err.Error() != tt.err {
+					t.Fatalf("error = %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("got %+v\nwant %+v", got, tt.want)
+			}
+			// What formatSource writes reads back the same.
+			for _, s := range got {
+				back, err := parseSourceLine(formatSource(s), time.Hour)
+				if err != nil || back != s {
+					t.Errorf("round trip of %q = %+v, %v", formatSource(s), back, err)
+				}
+			}
+		})
+	}
+}
+
+// page renders a news article around paragraphs, as the test sites serve.
+func page(title string, paras ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>%s | Test Wire</title>
+<meta property="og:site_name" content="Test Wire"><meta property="article:published_time" content="2026-11-02T08:00:00Z"></head>
+<body><nav><a href="/">Home</a> <a href="/news">News</a> <a href="/about">About us</a></nav>
+<article><h1>%s</h1>`, title, title)
+	for _, p := range paras {
+		fmt.Fprintf(&b, "<p>%s</p>\n", p)
+	}
+	b.WriteString(`</article><footer>Copyright 2026 Test Wire</footer></body></html>`)
+	return b.String()
+}
+
+var zorblax = []string{
+	"Zorblax Studios shot 37 vertical mini series in 2026, most of them in its new studio park outside Hangzhou, the company said on Monday.",
+	"The studio hired about 400 actors and crew for the season and plans to double its output next year, according to its production head.",
+}
+
+var quibble = []string{
+	"Quibble Pictures signed a distribution deal covering 52 short dramas with an overseas streaming app in November 2026.",
+	"The titles will be dubbed into English and Spanish and released weekly from January, with the first ten free to watch.",
+}
+
+// zipBomb is a DOCX whose document part inflates to far more than the
+// reader's budget.
+func zipBomb(t *testing.T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, body := range map[string]string{
+		"[Content_Types].xml": `<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`,
+		"_rels/.rels":         `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="r1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>`,
+	} {
+		w, _ := zw.Create(name)
+		w.Write([]byte(body))
+	}
+	w, _ := zw.Create("word/document.xml")
+	w.Write([]byte(`<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>`))
+	chunk := bytes.Repeat([]byte("A"), 1<<20)
+	for range 100 { // 100 MiB of text
+		w.Write(chunk)
+	}
+	w.Write([]byte(`</w:t></w:r></w:p></w:body></w:document>`))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// troubleSite serves two good sources and every kind of bad one.
+func troubleSite(t *testing.T) *httptest.Server {
+	bomb := zipBomb(t)
+	png := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), bytes.Repeat([]byte{0}, 64)...)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch p := r.URL.Path; {
+		case p == "/robots.txt":
+			fmt.Fprint(w, "User-agent: *\nDisallow: /private/\n")
+		case p == "/zorblax.html":
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprint(w, page("Zorblax Studios shot 37 mini series", zorblax...))
+		case p == "/feed.xml":
+			var b strings.Builder
+			b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>Test Wire</title><link>/</link>`)
+			for i := range 10000 {
+				fmt.Fprintf(&b, `<item><title>Item %d</title><link>/item/%d.html</link></item>`, i, i)
+			}
+			b.WriteString(`</channel></rss>`)
+			w.Header().Set("Content-Type", "application/rss+xml")
+			fmt.Fprint(w, b.String())
+		case strings.HasPrefix(p, "/item/"):
+			n := strings.TrimSuffix(strings.TrimPrefix(p, "/item/"), ".html")
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, page("Quibble Pictures deal, part "+n, quibble[0]+" (Part "+n+".)", quibble[1]))
+		case p == "/missing.html":
+			http.NotFound(w, r)
+		case p == "/broken.html":
+			http.Error(w, "oops", http.StatusInternalServerError)
+		case p == "/huge.html":
+			w.Header().Set("Content-Type", "text/html")
+			chunk := bytes.Repeat([]byte("<p>a very long page</p>"), 4096)
+			for written := 0; written < 2<<30; written += len(chunk) {
+				if _, err := w.Write(chunk); err != nil {
+					return
+				}
+			}
+		case p == "/loop.html":
+			http.Redirect(w, r, "/loop.html", http.StatusFound)
+		case p == "/image.html":
+			w.Header().Set("Content-Type", "text/html")
+			w.Write(png)
+		case p == "/bomb.docx":
+			w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+			w.Write(bomb)
+		case p == "/broken.pdf":
+			w.Header().Set("Content-Type", "application/pdf")
+			fmt.Fprint(w, "%PDF-1.7\n1 0 obj\n<< /Type /Catalog\nthis is not a PDF at all\n")
+		case strings.HasPrefix(p, "/private/"):
+			t.Errorf("robots.txt not honoured: %s", p)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestIndexWebSources: index fetches a sources file of two good sources
+// and a dozen bad ones; each bad one is one line naming it and the reason,
+// the good ones are indexed and answer questions, sources lists them, and
+// sources remove forgets one.
+func TestIndexWebSources(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 100 MiB zip bomb and streams a 2 GB body")
+	}
+	defer func(d time.Duration) { fetchMinInterval = d }(fetchMinInterval)
+	fetchMinInterval = -1
+	srv := troubleSite(t)
+	u := func(p string) string { return srv.URL + p }
+	// A server whose certificate no one trusts.
+	tlsSrv := httptest.NewUnstartedServer(srv.Config.Handler)
+	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake
+	tlsSrv.StartTLS()
+	defer tlsSrv.Close()
+	file := filepath.Join(t.TempDir(), "sources.txt")
+	lines := []string{
+		"# the good ones",
+		u("/zorblax.html") + ` name="Zorblax page"`,
+		u("/feed.xml") + ` pages=3 name="Big feed"`,
+		"# the bad ones",
+		u("/missing.html") + " name=missing",
+		u("/broken.html") + " name=broken",
+		u("/huge.html") + " name=huge",
+		u("/loop.html") + " name=loop",
+		u("/image.html") + " name=image",
+		u("/bomb.docx") + " name=bomb",
+		u("/broken.pdf") + " name=pdf",
+		u("/private/x.html") + " name=robots",
+		tlsSrv.URL + "/zorblax.html name=tls",
+	}
+	if err := os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := testEnv(t)
+	env["DRAMABOT_NO_DEFAULT_CORPUS"] = "true"
+	env["DRAMABOT_SOURCES_FILE"] = file
+	env["DRAMABOT_ALLOW_PRIVATE_SOURCES"] = "true"
+
+	out, errOut, code := runProg(t, env, "index")
+	if code != 0 {
+		t.Fatalf("index: exit %d\n%s\n%s", code, out, errOut)
+	}
+	t.Logf("index:\n%s", out)
+	for _, want := range []string{
+		"source Zorblax page: 1 added\n",
+		"source Big feed: 3 added\n",
+		"problem: missing: HTTP 404\n",
+		"problem: broken: HTTP 500\n",
+		"problem: huge: body larger than 20 MiB\n",
+		"problem: loop: too many redirects\n",
+		"problem: image: served as text/html but the body is image/png\n",
+		"problem: bomb: ",
+		"problem: pdf: ",
+		"problem: robots: robots.txt disallows /private/x.html\n",
+		"problem: tls: TLS: tls: failed to verify certificate: x509: certificate signed by unknown authority\n",
+		"now 12 passages from 4 sources",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("index output lacks %q", want)
+		}
+	}
+	// One line for each bad source: its name and why.
+	if n := strings.Count(out, "problem: "); n != 9 {
+		t.Errorf("%d problem lines, want 9", n)
+	}
+
+	// ask answers from the fetched page without fetching again: the site
+	// is gone.
+	srv.Close()
+	delete(env, "DRAMABOT_SOURCES_FILE")
+	out, errOut, code = runProg(t, env, "ask", "How many mini series did Zorblax Studios shoot in 2026?")
+	if code != 0 {
+		t.Fatalf("ask: exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "37") || !strings.Contains(out, "Test Wire") {
+		t.Errorf("ask did not answer from the web page:\n%s", out)
+	}
+
+	out, _, code = runProg(t, env, "sources", "--web", "--json")
+	if code != 0 {
+		t.Fatalf("sources --web --json: exit %d", code)
+	}
+	var web []websource.Status
+	if err := json.Unmarshal([]byte(out), &web); err != nil {
+		t.Fatal(err)
+	}
+	byURL := map[string]websource.Status{}
+	for _, s := range web {
+		byURL[s.URL] = s
+	}
+	if s := byURL[u("/zorblax.html")]; s.Kind != "page" || s.Result != "ok" || s.Documents != 1 || s.Passages == 0 || s.LastFetch.IsZero() || s.NextRefresh.IsZero() {
+		t.Errorf("zorblax status = %+v", s)
+	}
+	if s := byURL[u("/feed.xml")]; s.Kind != "feed" || s.Documents != 3 {
+		t.Errorf("feed status = %+v", s)
+	}
+	if s := byURL[u("/missing.html")]; s.Result != "HTTP 404" || s.Documents != 0 {
+		t.Errorf("missing status = %+v", s)
+	}
+	out, _, _ = runProg(t, env, "sources")
+	for _, want := range []string{"Web sources:", "KIND", u("/zorblax.html"), "feed", "HTTP 404"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("sources lacks %q:\n%s", want, out)
+		}
+	}
+
+	out, errOut, code = runProg(t, env, "sources", "remove", u("/zorblax.html"))
+	if code != 0 || out != "removed "+u("/zorblax.html")+" (1 documents)\n" {
+		t.Fatalf("sources remove: exit %d: %q %s", code, out, errOut)
+	}
+	out, _, _ = runProg(t, env, "ask", "How many mini series did Zorblax Studios shoot in 2026?")
+	if strings.Contains(out, "37") {
+		t.Errorf("a removed source still answers:\n%s", out)
+	}
+	_, errOut, code = runProg(t, env, "sources", "remove", u("/zorblax.html"))
+	if code != 1 || !strings.Contains(errOut, "no web source") {
+		t.Errorf("removing it twice: exit %d: %s", code, errOut)
+	}
+}
+
+// TestIndexRefusesLoopback: without --allow-private-sources a source on
+// 127.0.0.1 is refused, in one line, and the rest still indexes.
+func TestIndexRefusesLoopback(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	env := testEnv(t)
+	env["DRAMABOT_SOURCES"] = srv.URL + "/page.html ftp://example.com/x"
+	out, errOut, code := runProg(t, env, "index")
+	if code != 0 {
+		t.Fatalf("index: exit %d\n%s", code, errOut)
+	}
+	host := strings.TrimPrefix(srv.URL, "http://")
+	for _, want := range []string{
+		"problem: " + host + ": refused: 127.0.0.1 is a loopback address (set --allow-private-sources to allow)\n",
+		`problem: example.com: unsupported URL scheme "ftp" (only http and https)` + "\n",
+	} {
+		if !strings.Contains(out+errOut, want) {
+			t.Errorf("output lacks %q:\n%s\n%s", want, out, errOut)
+		}
+	}
+	if hits.Load() != 0 {
+		t.Errorf("the loopback server was asked %d times", hits.Load())
+	}
+}
