@@ -26,8 +26,10 @@ type FigureKnowledge interface {
 // Chat limits of the figure lists: a table under an answer shows at most
 // MaxTableRows rows, a timeline MaxTimelineRows; the rest are counted.
 const (
-	MaxTableRows    = 10
+	MaxTableRows    = 5
 	MaxTimelineRows = 24
+	whoProducer     = 40
+	whoPublisher    = 28
 )
 
 // FigureTexts is the frame of figure tables in one language.
@@ -95,6 +97,8 @@ func FigureRowParts(r knowledge.FigureRecord) (figure, who string) {
 	return r.Text, figureWho(r.Source)
 }
 
+// Names are shortened (to whoProducer and whoPublisher runes) so that a
+// table stays readable on a phone; the JSON answer keeps them whole.
 func figureWho(s knowledge.FigureSource) string {
 	var parts []string
 	prod := strings.TrimSpace(s.Producer)
@@ -102,9 +106,9 @@ func figureWho(s knowledge.FigureSource) string {
 		prod = ""
 	}
 	if prod != "" && prod != s.Publisher {
-		parts = append(parts, prod)
+		parts = append(parts, Excerpt(prod, whoProducer))
 	}
-	pub := s.Publisher
+	pub := Excerpt(s.Publisher, whoPublisher)
 	if s.Date != "" {
 		if pub != "" {
 			pub += ", "

@@ -46,6 +46,15 @@ type outMessage struct {
 	Content    string
 	Embeds     []*discordgo.MessageEmbed
 	Components []discordgo.MessageComponent
+	// Files are uploaded with the message; an embed shows one as
+	// "attachment://NAME".
+	Files []attachment
+}
+
+// attachment is a file to upload.
+type attachment struct {
+	Name, ContentType string
+	Data              []byte
 }
 
 // renderReply renders a Reply as one or more messages and reports whether
@@ -59,6 +68,8 @@ func renderReply(r bot.Reply, asOf string) (msgs []outMessage, private bool) {
 		return []outMessage{answerMessage(r, asOf)}, false
 	case bot.KindFigures:
 		return []outMessage{figuresMessage(r, asOf)}, false
+	case bot.KindTimeline:
+		return []outMessage{timelineMessage(r, asOf)}, false
 	case bot.KindSources:
 		return sourcesMessages(r.Lang, r.Sources, asOf), false
 	case bot.KindAbout:
@@ -97,6 +108,7 @@ func answerMessage(r bot.Reply, asOf string) outMessage {
 	if len(a.Figures) > 0 {
 		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: t.Figures, Value: fitEscaped(bot.FiguresLineLang(r.Lang, a.Figures), maxFieldValue)})
 	}
+	e.Fields = append(e.Fields, tableFields(r.Lang, a)...)
 	e.Fields = append(e.Fields, citationFields(r.Lang, a.Citations)...)
 	if a.Abstained && len(a.Related) > 0 {
 		var lines []string

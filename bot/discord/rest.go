@@ -1,6 +1,7 @@
 package discord
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -31,9 +32,26 @@ const (
 // errors: URLs are never logged, because interaction and webhook URLs carry
 // tokens.
 func (b *Bot) call(ctx context.Context, route, method, endpoint, bucket string, body, out any) error {
+	// A message with files goes as multipart/form-data, encoded once for
+	// every attempt.
+	var contentType string
+	var multipart []byte
+	if files := filesOf(body); len(files) > 0 {
+		var err error
+		if contentType, multipart, err = discordgo.MultipartBodyWithJSON(body, files); err != nil {
+			return fmt.Errorf("discord %s: encode: %w", route, err)
+		}
+	}
 	for attempt := 1; ; attempt++ {
-		resp, err := b.session.RequestWithBucketID(method, endpoint, body, bucket,
-			discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false))
+		var resp []byte
+		var err error
+		if multipart != nil {
+			resp, err = b.session.RequestRaw(method, endpoint, contentType, multipart, bucket, 0,
+				discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false))
+		} else {
+			resp, err = b.session.RequestWithBucketID(method, endpoint, body, bucket,
+				discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false))
+		}
 		var rl *discordgo.RateLimitError
 		if errors.As(err, &rl) {
 			wait := time.Duration(0)
@@ -142,6 +160,23 @@ type payload struct {
 	AllowedMentions *discordgo.MessageAllowedMentions `json:"allowed_mentions"`
 	Flags           discordgo.MessageFlags            `json:"flags,omitempty"`
 	Reference       *discordgo.MessageReference       `json:"message_reference,omitempty"`
+	// files are uploaded with the message (a chart its embed shows).
+	files []*discordgo.File
+}
+
+// filesOf returns the files a request body uploads.
+func filesOf(body any) []*discordgo.File {
+	switch b := body.(type) {
+	case *payload:
+		return b.files
+	case replacement:
+		return b.files
+	case callback:
+		if b.Data != nil {
+			return b.Data.files
+		}
+	}
+	return nil
 }
 
 // replacement is the payload of an edit that must clear what the message
@@ -174,6 +209,9 @@ func newPayload(m outMessage, ephemeral bool) *payload {
 	}
 	if ephemeral {
 		p.Flags = discordgo.MessageFlagsEphemeral
+	}
+	for _, f := range m.Files {
+		p.files = append(p.files, &discordgo.File{Name: f.Name, ContentType: f.ContentType, Reader: bytes.NewReader(f.Data)})
 	}
 	return p
 }

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -80,6 +81,15 @@ type Call struct {
 	// edited, as the fake answered it.
 	MessageID string
 	At        time.Time
+	// Files are the files a multipart call attached (files[n] parts);
+	// Body is then its payload_json part.
+	Files []File
+}
+
+// File is a file attached to a message.
+type File struct {
+	Field, Name, ContentType string
+	Data                     []byte
 }
 
 // Message returns the message object a call sends: the body itself, or
@@ -340,9 +350,33 @@ var (
 )
 
 func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
+	var body []byte
+	var files []File
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		// A message with files: its JSON is the payload_json part.
+		if err := r.ParseMultipartForm(25 << 20); err != nil {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `{"message": "Invalid Form Body", "code": 50035}`)
+			return
+		}
+		body = []byte(r.FormValue("payload_json"))
+		for field, fhs := range r.MultipartForm.File {
+			for _, fh := range fhs {
+				f, err := fh.Open()
+				if err != nil {
+					continue
+				}
+				data, _ := io.ReadAll(f)
+				f.Close()
+				files = append(files, File{Field: field, Name: fh.Filename, ContentType: fh.Header.Get("Content-Type"), Data: data})
+			}
+		}
+	} else {
+		body, _ = io.ReadAll(r.Body)
+	}
 	path := reVersion.ReplaceAllString(r.URL.Path, "")
-	call := Call{Method: r.Method, Path: path, Query: r.URL.Query(), Auth: r.Header.Get("Authorization"), At: time.Now()}
+	call := Call{Method: r.Method, Path: path, Query: r.URL.Query(), Auth: r.Header.Get("Authorization"), At: time.Now(), Files: files}
 	if len(body) > 0 {
 		call.Body = json.RawMessage(body)
 	}
