@@ -173,29 +173,37 @@ func BenchmarkEmbedLocal(b *testing.B) {
 }
 
 // BenchmarkIndexBuild is a Sync of the whole corpus into an empty
-// in-memory store: embedding (all cores), chromem-go and the lexicon.
+// in-memory store: embedding (all cores), chromem-go, the lexicon and the
+// figure records; records=off leaves the records out, to measure what
+// reading them costs (target: at most 20% more time with them).
 func BenchmarkIndexBuild(b *testing.B) {
 	for _, size := range benchSizes {
-		b.Run("passages="+size.name, func(b *testing.B) {
-			skipLarge(b, size.n)
-			docs := corpusOf(size.n)
-			b.ResetTimer()
-			for b.Loop() {
-				st, err := store.Open(store.Options{Embedder: localEmbedder()})
-				if err != nil {
-					b.Fatal(err)
-				}
-				ch, err := st.Sync(context.Background(), docs)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if ch.Embedded != size.n {
-					b.Fatalf("embedded %d of %d", ch.Embedded, size.n)
-				}
-			}
-			b.ReportMetric(float64(size.n)*float64(b.N)/b.Elapsed().Seconds(), "passages/s")
-		})
+		for _, rec := range []string{"on", "off"} {
+			b.Run("passages="+size.name+"/records="+rec, func(b *testing.B) {
+				benchIndexBuild(b, size.n, rec == "off")
+			})
+		}
 	}
+}
+
+func benchIndexBuild(b *testing.B, n int, noRecords bool) {
+	skipLarge(b, n)
+	docs := corpusOf(n)
+	b.ResetTimer()
+	for b.Loop() {
+		st, err := store.Open(store.Options{Embedder: localEmbedder(), NoRecords: noRecords})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ch, err := st.Sync(context.Background(), docs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if ch.Embedded != n {
+			b.Fatalf("embedded %d of %d", ch.Embedded, n)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "passages/s")
 }
 
 // latencies records per-operation times for percentiles.
