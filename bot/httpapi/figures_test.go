@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"image/png"
 	"io"
@@ -12,7 +13,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
+
+	"github.com/chromedp/chromedp"
 
 	"dramabot/bot"
 	"dramabot/bot/bottest"
@@ -179,4 +183,80 @@ func producerKey(name string) string {
 		}
 	}
 	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// TestPageShowsTheFigureTableAndChart opens the page in headless Chromium
+// on the real engine: a figure question shows every source's figure, says
+// that the sources differ, and shows the metric's chart under them (a
+// loaded image at least 800 pixels wide); a question that is not about a
+// figure shows neither table nor chart, and no broken image.
+func TestPageShowsTheFigureTableAndChart(t *testing.T) {
+	execPath := chromiumPath(t)
+	base := figureServer(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(execPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()))
+	defer cancelAlloc()
+	ctx, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithErrorf(t.Logf))
+	defer cancelTab()
+	var blog browserLog
+	if err := chromedp.Listen(ctx, blog.listen); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		stepCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		if err := chromedp.Do(stepCtx, actions...); err != nil {
+			blog.mu.Lock()
+			defer blog.mu.Unlock()
+			t.Fatalf("%s: %v\nbrowser reported: %q", step, err, blog.problems)
+		}
+	}
+	eval := func(expr string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+		if err != nil {
+			t.Fatalf("evaluate %s: %v", expr, err)
+		}
+		return s
+	}
+
+	for _, tc := range []struct{ q, differ string }{
+		{"How big was China's micro-drama market in 2024?", "Sources differ."},
+		{"2024年微短剧市场规模是多少？", "来源说法不一。"},
+	} {
+		run("ask "+tc.q,
+			chromedp.Navigate(base+"/?q="+url.QueryEscape(tc.q)),
+			chromedp.WaitVisible(chromedp.CSS(`#chart-img[data-loaded="1"]`)))
+		if w, _ := strconv.Atoi(eval(`String(document.getElementById('chart-img').naturalWidth)`)); w < 800 {
+			t.Errorf("%s: chart %d pixels wide, want at least 800", tc.q, w)
+		}
+		if n, _ := strconv.Atoi(eval(`String(document.querySelectorAll('#figure-table tbody tr').length)`)); n < 5 {
+			t.Errorf("%s: %d reported figures in the table, want at least 5", tc.q, n)
+		}
+		table := eval(`document.getElementById('figure-table').textContent`)
+		if !strings.Contains(table, "504.4亿元") || !strings.Contains(table, "Media Partners Asia") {
+			t.Errorf("%s: table lacks iiMedia's 504.4亿元 or Media Partners Asia: %s", tc.q, table)
+		}
+		if got := eval(`document.getElementById('differ').hidden ? '' : document.getElementById('differ').textContent`); got != tc.differ {
+			t.Errorf("%s: differ note %q, want %q", tc.q, got, tc.differ)
+		}
+	}
+
+	run("ask a question without figures",
+		chromedp.Navigate(base+"/?q="+url.QueryEscape("Who regulates micro-dramas in China?")),
+		chromedp.WaitReady(chromedp.CSS(`body[data-state="idle"] #result[data-seq="1"]`)))
+	if got := eval(`String(document.getElementById('table-box').hidden) + '|' + String(document.getElementById('chart').hidden)`); got != "true|true" {
+		t.Errorf("question without figures: table and chart hidden = %s, want true|true", got)
+	}
+	blog.mu.Lock()
+	defer blog.mu.Unlock()
+	for _, p := range blog.problems {
+		t.Errorf("browser reported: %s", p)
+	}
 }

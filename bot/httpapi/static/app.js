@@ -95,6 +95,84 @@
     return frag;
   }
 
+  const hasCJK = (s) => /[\u3400-\u9fff]/.test(s || '');
+
+  // figureTable fills a table with rows of figures: who produced each,
+  // who published it, when, and the figure as the source writes it.
+  function figureTable(table, rows, zh, caption) {
+    const head = zh ? ['来源', '发布方', '日期', '数据'] : ['Producer', 'Publisher', 'Date', 'Figure'];
+    const cap = document.createElement('caption');
+    cap.textContent = caption;
+    const thead = el('thead', '', el('tr', '', ...head.map((h) => el('th', '', h))));
+    const tbody = el('tbody', '', ...rows.map((r) => {
+      const src = r.source || {};
+      let producer = src.producer || '';
+      if (/^(not named|unnamed)/i.test(producer)) producer = '';
+      const period = r.period && r.period.label ? ' (' + r.period.label + ')' : '';
+      return el('tr', '', el('td', '', producer || src.publisher || ''), el('td', '', src.publisher || ''),
+        el('td', '', src.date || ''), el('td', 'figure', (r.text || '') + period));
+    }));
+    table.replaceChildren(cap, thead, tbody);
+    table.hidden = rows.length === 0;
+  }
+
+  // chartSeq drops a chart that arrives after a newer question was asked.
+  let chartSeq = 0;
+
+  // showChart fetches the metric's chart (with the API key, if any) and
+  // shows it as a data: URL, which the Content-Security-Policy allows. A
+  // metric with one figure, or none, has no chart: nothing is shown, never
+  // a broken image.
+  async function showChart(question, zh) {
+    const seq = ++chartSeq;
+    const box = $('chart');
+    box.hidden = true;
+    // The image exists only while a chart is shown.
+    const old = $('chart-img');
+    if (old) old.remove();
+    try {
+      const res = await fetch('v1/figures/chart.png?q=' + encodeURIComponent(question), { headers: headers() });
+      if (!res.ok || res.headers.get('Content-Type') !== 'image/png') return;
+      const blob = await res.blob();
+      const url = await new Promise((resolve, reject) => {
+        const r = new FileReader();
+        r.onload = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+        r.readAsDataURL(blob);
+      });
+      if (seq !== chartSeq) return;
+      const img = document.createElement('img');
+      img.id = 'chart-img';
+      img.onload = () => { img.dataset.loaded = '1'; box.hidden = false; };
+      box.prepend(img);
+      img.alt = zh ? '各来源数据随时间变化的图表' : 'Chart of the figures over time, by source';
+      $('chart-caption').textContent = zh ? '实心为实际数据，空心虚线为预测。' : 'Filled points are reported figures, hollow dashed ones forecasts.';
+      img.src = url;
+    } catch (e) {
+      // No chart: the table says it all.
+    }
+  }
+
+  function renderTable(ans) {
+    const rows = ans.figure_table || [];
+    const zh = hasCJK(ans.question);
+    $('table-box').hidden = rows.length === 0;
+    if (rows.length === 0) {
+      chartSeq++;
+      $('chart').hidden = true;
+      const img = $('chart-img');
+      if (img) img.remove();
+      return;
+    }
+    const what = [ans.figure_metric, ans.figure_period].filter(Boolean).join(zh ? '，' : ', ');
+    $('table-title').textContent = (zh ? '各来源的数据' : 'What each source says') + (what ? (zh ? '（' + what + '）' : ' (' + what + ')') : '');
+    $('differ').textContent = zh ? '来源说法不一。' : 'Sources differ.';
+    $('differ').hidden = !ans.sources_differ;
+    figureTable($('figure-table'), rows.filter((r) => !r.forecast), zh, zh ? '实际数据' : 'Reported');
+    figureTable($('forecast-table'), rows.filter((r) => r.forecast), zh, zh ? '预测' : 'Forecasts');
+    showChart(ans.question || '', zh);
+  }
+
   function render(ans, requestID) {
     const citations = ans.citations || [];
     const figures = ans.figures || [];
@@ -126,6 +204,8 @@
       return li;
     }));
     $('sources-box').hidden = citations.length === 0;
+
+    renderTable(ans);
 
     $('related-title').textContent = ans.abstained ? 'Nearest passages' : 'Related passages';
     $('related').replaceChildren(...related.map((r) =>
