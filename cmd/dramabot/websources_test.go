@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"dramabot/bot/telegram/telegramtest"
 	"dramabot/knowledge/websource"
 )
 
@@ -325,4 +326,143 @@ func TestIndexRefusesLoopback(t *testing.T) {
 	if hits.Load() != 0 {
 		t.Errorf("the loopback server was asked %d times", hits.Load())
 	}
+}
+
+// eventually polls cond until it holds or 20 seconds pass: serve runs on
+// real sockets and its own goroutines, where a fake clock cannot reach.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func metricsText(t *testing.T, base string) string {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+// TestServeRefreshesWebSources runs serve with a web source on a local
+// server and Telegram (the fake Bot API): the first refresh indexes the
+// page and a chat subscribed to its topic hears of it; a server error
+// keeps the last good content; a changed page is swapped in while serve
+// answers; three 404s in a row remove it; metrics count all of it.
+func TestServeRefreshesWebSources(t *testing.T) {
+	defer func(a, b time.Duration) { fetchMinInterval, refreshTick = a, b }(fetchMinInterval, refreshTick)
+	fetchMinInterval, refreshTick = -1, 20*time.Millisecond
+	var state atomic.Int32 // 0: 404, 1: first text, 2: 500, 3: new text, 4: 404
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/robots.txt":
+			http.NotFound(w, r)
+		case r.URL.Path != "/zorblax.html":
+			http.NotFound(w, r)
+		case state.Load() == 1:
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, page("Zorblax Studios shot 37 mini series", zorblax...))
+		case state.Load() == 2:
+			http.Error(w, "down for maintenance", http.StatusInternalServerError)
+		case state.Load() == 3:
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, page("Zorblax Studios raises its count", "Zorblax Studios now says it shot 41 vertical mini series in 2026, four more than it first reported.", zorblax[1]))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+
+	tg := telegramtest.New(t, telegramtest.Options{})
+	env := testEnv(t)
+	docs := t.TempDir()
+	if err := os.WriteFile(filepath.Join(docs, "weather.md"), []byte("---\ntitle: Weather\npublisher: Test Wire\ndate: 2026-06-01\n---\nIt rained 12 days in June.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env["DRAMABOT_DOCS"] = docs
+	env["DRAMABOT_NO_DEFAULT_CORPUS"] = "true"
+	env["DRAMABOT_RATE_LIMIT"] = "-1"
+	env["DRAMABOT_SOURCES"] = srv.URL + "/zorblax.html"
+	env["DRAMABOT_REFRESH"] = "100ms"
+	env["DRAMABOT_ALLOW_PRIVATE_SOURCES"] = "true"
+	env["TELEGRAM_TOKEN"] = tg.Token
+	env["TELEGRAM_API_URL"] = tg.URL
+	base, stop := startServe(t, env)
+	defer stop()
+
+	alice := telegramtest.Alice
+	tg.Push(telegramtest.Private(alice, "/subscribe Zorblax"))
+	if m := tg.WaitSent(t, alice.ID, 1)[0]; !strings.Contains(m.Plain, "Subscribed") {
+		t.Fatalf("subscribe: %q", m.Plain)
+	}
+	answer := func() string {
+		a, code, err := askHTTP(base, "How many mini series did Zorblax Studios shoot in 2026?")
+		if err != nil || code != 200 {
+			t.Fatalf("ask: %d %v", code, err)
+		}
+		if a.Abstained {
+			return ""
+		}
+		return a.Text
+	}
+	host := strings.TrimPrefix(srv.URL, "http://")
+	series := func(change string) string {
+		return `dramabot_web_pages_total{change="` + change + `",source="` + host + `"} `
+	}
+
+	state.Store(1)
+	m := tg.WaitSent(t, alice.ID, 2)[1]
+	if !strings.Contains(m.Plain, "37") || !strings.Contains(m.Plain, "Zorblax") {
+		t.Errorf("alert:\n%s", m.Plain)
+	}
+	if a := answer(); !strings.Contains(a, "37") {
+		t.Fatalf("answer after the first fetch: %q", a)
+	}
+	if mt := metricsText(t, base); !strings.Contains(mt, series("added")+"1") ||
+		!strings.Contains(mt, `dramabot_web_last_success_timestamp_seconds{source="`+host+`"}`) {
+		t.Errorf("metrics after the first fetch lack the source's series:\n%s", grepLines(mt, "dramabot_web_"))
+	}
+
+	state.Store(2)
+	eventually(t, "two failed fetches", func() bool {
+		return strings.Contains(metricsText(t, base), `dramabot_web_fetches_total{result="error",source="`+host+`"} 2`)
+	})
+	if a := answer(); !strings.Contains(a, "37") {
+		t.Fatalf("a server error lost the last good content: %q", a)
+	}
+
+	state.Store(3)
+	eventually(t, "the changed page", func() bool { return strings.Contains(answer(), "41") })
+	if mt := metricsText(t, base); !strings.Contains(mt, series("changed")+"1") {
+		t.Errorf("metrics lack the change:\n%s", grepLines(mt, "dramabot_web_"))
+	}
+
+	state.Store(4)
+	eventually(t, "the page removed after three 404s", func() bool { return !strings.Contains(answer(), "41") })
+	mt := metricsText(t, base)
+	if !strings.Contains(mt, series("removed")+"1") || !strings.Contains(mt, `dramabot_web_source_passages{source="`+host+`"} 0`) {
+		t.Errorf("metrics lack the removal:\n%s", grepLines(mt, "dramabot_web_"))
+	}
+	// The removal came on the third 404, not before.
+	if !strings.Contains(mt, `dramabot_web_fetches_total{result="error",source="`+host+`"} `) {
+		t.Errorf("no failed fetches counted")
+	}
+}
+
+func grepLines(s, prefix string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

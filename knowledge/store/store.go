@@ -399,8 +399,10 @@ func (s *Store) embedAll(ctx context.Context, entries []entry, sources []knowled
 				if n >= len(todo) || ctx.Err() != nil {
 					return
 				}
-				e := entries[todo[n]]
-				v, err := s.opts.Embedder.Embed(ctx, embedText(srcByID[e.Passage.SourceID], e.Passage))
+				// Only the passage: readRecords fills the entries' records
+				// at the same time, so the entry is not copied whole.
+				p := entries[todo[n]].Passage
+				v, err := s.opts.Embedder.Embed(ctx, embedText(srcByID[p.SourceID], p))
 				if err == nil && len(v) == 0 {
 					err = errors.New("empty vector")
 				}
@@ -408,7 +410,7 @@ func (s *Store) embedAll(ctx context.Context, entries []entry, sources []knowled
 					err = errors.New("vector has NaN or Inf values")
 				}
 				if err != nil {
-					errOnce.Do(func() { firstErr = fmt.Errorf("embed passage %s: %w", e.Passage.ID, err); cancel() })
+					errOnce.Do(func() { firstErr = fmt.Errorf("embed passage %s: %w", p.ID, err); cancel() })
 					return
 				}
 				vectors[todo[n]] = v
