@@ -271,7 +271,7 @@ func (s *Store) write(ctx context.Context, tx pgx.Tx, w writeSet) error {
 	full := len(w.todo) == len(w.entries) && len(w.drop) == len(w.man)
 	switch {
 	case full:
-		if _, err := tx.Exec(ctx, `TRUNCATE terms, passages`); err != nil {
+		if _, err := tx.Exec(ctx, `TRUNCATE terms, passages RESTART IDENTITY`); err != nil {
 			return fmt.Errorf("empty the index: %w", err)
 		}
 	case len(w.drop) > 0:
