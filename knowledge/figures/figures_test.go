@@ -250,3 +250,28 @@ func TestOneFigureNoChart(t *testing.T) {
 		t.Errorf("Chart of a metric without figures: %v, want ErrNoFigures", err)
 	}
 }
+
+// BenchmarkChart draws the default corpus's most charted metric, the
+// market size (a dozen producers, reported and forecast), in both
+// languages: the target is at most 100 ms a chart.
+func BenchmarkChart(b *testing.B) {
+	loc := embed.NewLocal(embed.DefaultDim)
+	st, err := store.Open(store.Options{Embedder: store.Embedder{Name: loc.Name(), Embed: loc.Embed}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	docs, _ := ingest.Default()
+	if _, err := st.Sync(context.Background(), docs); err != nil {
+		b.Fatal(err)
+	}
+	ix := figures.New(st)
+	for _, topic := range []string{"market size", "市场规模"} {
+		b.Run(topic, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := ix.Chart(topic); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
