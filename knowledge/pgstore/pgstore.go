@@ -3,13 +3,13 @@
 // many bot replicas read it.
 //
 // It ranks exactly as knowledge/store does: BM25 over knowledge/text's terms
-// (kept as postings, one row per term, so that SQL reads each query term's
-// document frequency and term frequencies with one index probe), the
-// cosine of pgvector embeddings (an HNSW index for whole-corpus vector
-// search), and the same 0.8:0.2 fusion. One SQL statement gathers the
-// candidates of both rankings with what scoring needs; the final BM25 sums
-// and the fusion run in Go with the embedded store's arithmetic, so both
-// stores give the same scores.
+// (kept as postings, one row per term, so that a query term's document
+// frequency and term frequencies come with one index probe), the cosine of
+// pgvector embeddings (an HNSW index for whole-corpus vector search), and
+// the same 0.8:0.2 fusion. A search reads the postings and then the
+// candidates of both rankings in one snapshot; the BM25 sums and the fusion
+// run in Go with the embedded store's arithmetic, so both stores give the
+// same scores.
 //
 // Sync writes a new state of the index in one transaction, bumps the
 // version row and sends a NOTIFY; Watch lets replicas follow. The schema is
