@@ -77,6 +77,9 @@ type Config struct {
 	// Reindex rebuilds the index from the sources and returns a one-line
 	// summary of what was added, changed and removed. Optional.
 	Reindex func(ctx context.Context) (string, error)
+	// Sources adds web sources and uploaded documents (/add, a file in a
+	// private chat, POST /v1/sources). Optional.
+	Sources SourceAdder
 	// Version is shown by /about.
 	Version string
 	// DataDir holds the feedback log and the subscriptions; "" or "-"
@@ -103,6 +106,7 @@ type Core struct {
 	maxLen  int
 	admins  map[string]bool
 	reindex func(ctx context.Context) (string, error)
+	sources SourceAdder
 	version string
 	turns   *turns
 
@@ -150,6 +154,7 @@ func New(cfg Config) *Core {
 		maxLen:   maxLen,
 		admins:   admins,
 		reindex:  cfg.Reindex,
+		sources:  cfg.Sources,
 		version:  cfg.Version,
 		turns:    newTurns(defaultTurns, ttl),
 		feedback: map[string]int{},
@@ -226,20 +231,23 @@ type Reply struct {
 	Kind      Kind
 	RequestID string
 	// Lang is the language of the frame the surfaces put around the reply.
-	Lang    Lang
-	Answer  knowledge.Answer
+	Lang   Lang
+	Answer knowledge.Answer
 	// Timeline and Chart answer /figures TOPIC for a metric.
 	Timeline knowledge.FigureTimeline
 	Chart    *knowledge.FigureChart
 	Sources  []knowledge.SourceStat
-	About   knowledge.About
-	Message string
+	About    knowledge.About
+	Message  string
 	// Understood is the question as it was answered, when a follow-up
 	// ("what about 2023?") was merged with the question before it.
 	Understood string
 	// Conversation is the id that continues this conversation (HTTP).
 	Conversation string
 	RetryAfter   time.Duration
+	// Added is what /add or an uploaded file brought in (KindInfo), or
+	// the part that could be read when adding failed (KindError).
+	Added *Added
 	// Repeat marks a rate-limit notice already given to this user in this
 	// cool-down: in group chats surfaces acknowledge the message quietly
 	// instead of posting the notice again.
@@ -389,6 +397,8 @@ func (c *Core) Command(ctx context.Context, req Request, name, arg string) Reply
 		return Reply{Kind: KindAbout, RequestID: NewRequestID(), Lang: lang, About: ab, Message: AboutTextLang(lang, ab)}
 	case "reindex":
 		return c.Reindex(ctx, req)
+	case "add":
+		return c.AddSource(ctx, req, arg, false)
 	case "subscribe", "unsubscribe", "subscriptions", "sublimit":
 		return c.alerts.command(req, strings.ToLower(name), arg, lang)
 	default:

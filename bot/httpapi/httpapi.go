@@ -43,6 +43,10 @@ type Config struct {
 	// APIKey, when set, is required for /v1/*, as "Authorization: Bearer
 	// KEY" or "X-API-Key: KEY". The page, probes and metrics stay open.
 	APIKey string
+	// AdminKey, when set, lets POST /v1/sources add a web source or a
+	// document, as "Authorization: Bearer KEY" (instead of the API key).
+	// Unset, that route is refused.
+	AdminKey string
 	// Ready reports readiness for /readyz: nil when the index is loaded and
 	// every configured platform is connected. Nil means always ready. The
 	// error's text is shown to the prober, so it must hold no secret.
@@ -72,6 +76,7 @@ type Server struct {
 	log        *slog.Logger
 	metrics    *Metrics
 	keyHash    *[sha256.Size]byte // nil: no API key
+	adminHash  *[sha256.Size]byte // nil: no admin key
 	ready      func() error
 	proxies    []netip.Prefix
 	askTimeout time.Duration
@@ -114,6 +119,10 @@ func New(cfg Config) *Server {
 		sum := sha256.Sum256([]byte(cfg.APIKey))
 		s.keyHash = &sum
 	}
+	if cfg.AdminKey != "" {
+		sum := sha256.Sum256([]byte(cfg.AdminKey))
+		s.adminHash = &sum
+	}
 	s.routes(cfg.Mount)
 	return s
 }
@@ -121,6 +130,7 @@ func New(cfg Config) *Server {
 func (s *Server) routes(mount map[string]http.Handler) {
 	s.endpoint(http.MethodPost, "/v1/ask", "ask", s.handleAsk)
 	s.endpoint(http.MethodGet, "/v1/sources", "sources", s.handleSources)
+	s.handle("POST /v1/sources", "add_source", s.adminAuth(http.HandlerFunc(s.handleAddSource)))
 	s.endpoint(http.MethodGet, "/v1/figures", "figures", s.handleFigures)
 	s.endpoint(http.MethodGet, "/v1/figures/chart.png", "chart", s.handleChart)
 	s.handle("/v1/", "not_found", s.auth(http.HandlerFunc(s.notFound)))

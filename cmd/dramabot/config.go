@@ -75,6 +75,7 @@ type secrets struct {
 	WebhookSecret string
 	DiscordToken  string
 	APIKey        string
+	AdminKey      string
 	LLMAPIKey     string
 }
 
@@ -172,6 +173,17 @@ func loadDocs(cfg *config) ([]knowledge.Document, []ingest.Problem, error) {
 			return nil, nil, err
 		}
 		docs, problems = append(docs, d...), append(problems, p...)
+	}
+	// Documents administrators sent in a chat.
+	if dir := cfg.dataDir(); dir != "" {
+		up := filepath.Join(dir, uploadsDir)
+		if _, err := os.Stat(up); err == nil {
+			d, p, err := ingest.Load([]string{up})
+			if err != nil {
+				return nil, nil, err
+			}
+			docs, problems = append(docs, d...), append(problems, p...)
+		}
 	}
 	web, err := cfg.webDocs()
 	if err != nil {

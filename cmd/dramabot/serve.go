@@ -107,9 +107,10 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 		}
 		return summary, err
 	}
+	cfg.web.reindex = reindex
 	core = bot.New(bot.Config{
 		Knowledge: k, Logger: log, Metrics: metrics, RateLimit: cfg.RateLimit,
-		Admins: cfg.Admins, Reindex: reindex, Version: version, DataDir: cfg.DataDir,
+		Admins: cfg.Admins, Reindex: reindex, Sources: cfg.web, Version: version, DataDir: cfg.DataDir,
 	})
 
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -163,7 +164,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 		}
 		return nil
 	}
-	srv := httpapi.New(httpapi.Config{Core: core, Logger: log, Metrics: metrics, APIKey: cfg.secrets.APIKey, Ready: ready, Mount: mount,
+	srv := httpapi.New(httpapi.Config{Core: core, Logger: log, Metrics: metrics, APIKey: cfg.secrets.APIKey, AdminKey: cfg.secrets.AdminKey, Ready: ready, Mount: mount,
 		TrustedProxies: cfg.TrustedProxies})
 	hs := srv.HTTPServer(cfg.Addr)
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -16,11 +16,13 @@ import (
 	"time"
 	"unicode"
 
+	"dramabot/bot"
 	"dramabot/bot/httpapi"
 	"dramabot/cmd/dramabot/internal/bar"
 	"dramabot/knowledge"
 	"dramabot/knowledge/docx"
 	"dramabot/knowledge/fetch"
+	"dramabot/knowledge/ingest"
 	"dramabot/knowledge/pdf"
 	"dramabot/knowledge/websource"
 )
@@ -294,7 +296,12 @@ type webRefresher struct {
 	ref *websource.Refresher
 	cfg *config
 	log *slog.Logger
+	// reindex brings the index up to date with the sources (serve's,
+	// which tells the subscriptions); AddURL and AddFile call it.
+	reindex func(context.Context) (string, error)
 }
+
+var _ bot.SourceAdder = (*webRefresher)(nil)
 
 func (w *webRefresher) documents() []knowledge.Document {
 	w.mu.Lock()
@@ -449,4 +456,146 @@ func (w *webRefresher) refresh(ctx context.Context, metrics *httpapi.Metrics) (b
 			Changed: len(s.Changed), Removed: len(s.Removed), Passages: passages[s.URL], At: now})
 	}
 	return changed, nil
+}
+
+// uploadsDir is the folder of the data dir that holds the documents
+// administrators sent in a chat; the index reads it like --docs.
+const uploadsDir = "uploads"
+
+// AddURL implements bot.SourceAdder: it fetches the source now (the
+// others only if they are due), remembers it in the data dir, and
+// reindexes.
+func (w *webRefresher) AddURL(ctx context.Context, rawURL string) (bot.Added, error) {
+	added := bot.Added{Source: rawURL}
+	s := websource.Source{URL: rawURL, Refresh: w.cfg.Refresh}
+	if err := s.Validate(); err != nil {
+		return added, err
+	}
+	sources, err := w.cfg.webSources()
+	if err != nil {
+		return added, err
+	}
+	known := false
+	for _, o := range sources {
+		if o.URL == s.URL {
+			known, s = true, o
+		}
+	}
+	if !known {
+		sources = append(sources, s)
+	}
+	w.mu.Lock()
+	rep, docs := w.ref.Fetch(ctx, sources)
+	w.mu.Unlock()
+	if rep.SaveError != nil {
+		return added, rep.SaveError
+	}
+	var sr websource.SourceReport
+	for _, r := range rep.Sources {
+		if r.URL == s.URL {
+			sr = r
+		}
+	}
+	added.Problems = sr.Errors
+	for _, d := range docs {
+		if d.Source.Origin == "web:"+s.URL {
+			added.Documents = append(added.Documents, addedDoc(d))
+		}
+	}
+	if len(added.Documents) == 0 {
+		if len(sr.Errors) > 0 {
+			added.Problems = nil
+			return added, errors.New(strings.TrimPrefix(sr.Errors[0], sr.Name+": "))
+		}
+		return added, errors.New("nothing to index there")
+	}
+	if !known {
+		if err := w.cfg.rememberAdded(s); err != nil {
+			return added, err
+		}
+	}
+	if _, err := w.reindex(ctx); err != nil {
+		return added, fmt.Errorf("fetched, but the index was not rebuilt: %w", err)
+	}
+	return added, nil
+}
+
+// AddFile implements bot.SourceAdder for a PDF or DOCX document sent in a
+// chat: it is read as --docs reads files, kept in the data dir's uploads
+// folder, and indexed.
+func (w *webRefresher) AddFile(ctx context.Context, name string, data []byte) (bot.Added, error) {
+	base := filepath.Base(strings.ReplaceAll(name, "\\", "/"))
+	added := bot.Added{Source: base}
+	ext := strings.ToLower(filepath.Ext(base))
+	if ext != ".pdf" && ext != ".docx" {
+		return added, errors.New("send a PDF or DOCX document")
+	}
+	dir := w.cfg.dataDir()
+	if dir == "" {
+		return added, errors.New("documents are kept in the data dir, and this server has none (--data -)")
+	}
+	if len(data) > ingest.MaxFileBytes {
+		return added, fmt.Errorf("the file is larger than %d MiB", ingest.MaxFileBytes>>20)
+	}
+	up := filepath.Join(dir, uploadsDir)
+	// Read it in a folder of its own first (a folder whose name starts
+	// with a dot, which the index skips): a file that cannot be read is
+	// not kept, and one already there is replaced only by a good one.
+	incoming := filepath.Join(up, ".incoming")
+	if err := os.MkdirAll(incoming, 0o755); err != nil {
+		return added, fmt.Errorf("uploads: %w", err)
+	}
+	tmpDir, err := os.MkdirTemp(incoming, "")
+	if err != nil {
+		return added, fmt.Errorf("uploads: %w", err)
+	}
+	defer os.RemoveAll(tmpDir)
+	name = safeName(base)
+	tmp := filepath.Join(tmpDir, name)
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return added, fmt.Errorf("uploads: %w", err)
+	}
+	docs, problems, err := ingest.Load([]string{tmp})
+	if err == nil && len(problems) > 0 {
+		err = problems[0].Err
+	}
+	if err == nil && len(docs) == 0 {
+		err = errors.New("no text in it")
+	}
+	if err != nil {
+		return added, err
+	}
+	if err := os.Rename(tmp, filepath.Join(up, name)); err != nil {
+		return added, fmt.Errorf("uploads: %w", err)
+	}
+	for _, d := range docs {
+		added.Documents = append(added.Documents, addedDoc(d))
+	}
+	if _, err := w.reindex(ctx); err != nil {
+		return added, fmt.Errorf("read, but the index was not rebuilt: %w", err)
+	}
+	return added, nil
+}
+
+// safeName keeps a file name to letters, digits and a few marks, so that
+// a name from a chat cannot leave the uploads folder or hide itself.
+func safeName(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		switch {
+		case unicode.IsLetter(r), unicode.IsDigit(r), r == '.', r == '-', r == '_':
+			b.WriteRune(r)
+		default:
+			b.WriteRune('_')
+		}
+	}
+	s := strings.TrimLeft(b.String(), ".")
+	if s == "" || s == filepath.Ext(name) {
+		s = "document" + strings.ToLower(filepath.Ext(name))
+	}
+	return s
+}
+
+func addedDoc(d knowledge.Document) bot.AddedDocument {
+	return bot.AddedDocument{Title: d.Source.Title, Publisher: d.Source.Publisher, Date: d.Source.Date, URL: d.Source.URL, Passages: len(d.Passages)}
 }

@@ -466,3 +466,111 @@ func grepLines(s, prefix string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestAddSources: an administrator adds a web page with /add in Telegram
+// and a DOCX report over HTTP with the admin key; others are refused; what
+// was added is answered from, alerts the subscribed chat, and outlives a
+// restart of serve.
+func TestAddSources(t *testing.T) {
+	defer func(d time.Duration) { fetchMinInterval = d }(fetchMinInterval)
+	fetchMinInterval = -1
+	srv := troubleSite(t)
+	tg := telegramtest.New(t, telegramtest.Options{})
+	env := testEnv(t)
+	docs := t.TempDir()
+	if err := os.WriteFile(filepath.Join(docs, "weather.md"), []byte("---\ntitle: Weather\npublisher: Test Wire\ndate: 2026-06-01\n---\nIt rained 12 days in June.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env["DRAMABOT_DOCS"] = docs
+	env["DRAMABOT_NO_DEFAULT_CORPUS"] = "true"
+	env["DRAMABOT_RATE_LIMIT"] = "-1"
+	env["DRAMABOT_ALLOW_PRIVATE_SOURCES"] = "true"
+	env["DRAMABOT_ADMINS"] = fmt.Sprintf("telegram:%d", telegramtest.Alice.ID)
+	env["DRAMABOT_ADMIN_KEY"] = "admin-secret"
+	env["TELEGRAM_TOKEN"] = tg.Token
+	env["TELEGRAM_API_URL"] = tg.URL
+	base, stop := startServe(t, env)
+
+	alice, bob := telegramtest.Alice, telegramtest.Bob
+	tg.Push(telegramtest.Private(bob, "/subscribe Zorblax"))
+	tg.WaitSent(t, bob.ID, 1)
+	tg.Push(telegramtest.Private(bob, "/add "+srv.URL+"/zorblax.html"))
+	if m := tg.WaitSent(t, bob.ID, 2)[1]; !strings.Contains(m.Plain, "only the bot's administrators can add sources") {
+		t.Errorf("bob's /add: %q", m.Plain)
+	}
+	tg.Push(telegramtest.Private(alice, "/add "+srv.URL+"/missing.html"))
+	if m := tg.WaitSent(t, alice.ID, 1)[0]; !strings.Contains(m.Plain, "Could not add "+srv.URL+"/missing.html: HTTP 404") {
+		t.Errorf("/add of a missing page: %q", m.Plain)
+	}
+	tg.Push(telegramtest.Private(alice, "/add "+srv.URL+"/zorblax.html"))
+	m := tg.WaitSent(t, alice.ID, 2)[1]
+	for _, want := range []string{"Added " + srv.URL + "/zorblax.html: 1 document", "Zorblax Studios shot 37 mini series — Test Wire, 2026-11-02"} {
+		if !strings.Contains(m.Plain, want) {
+			t.Errorf("/add reply lacks %q:\n%s", want, m.Plain)
+		}
+	}
+	// Bob's subscription hears of it.
+	if m := tg.WaitSent(t, bob.ID, 3)[2]; !strings.Contains(m.Plain, "37") {
+		t.Errorf("alert:\n%s", m.Plain)
+	}
+
+	report, err := os.ReadFile("../../knowledge/docx/testdata/report.docx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(key, ctype, query string, body []byte) (int, string) {
+		req, _ := http.NewRequest("POST", base+"/v1/sources"+query, bytes.NewReader(body))
+		req.Header.Set("Content-Type", ctype)
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	tests := []struct {
+		name, key, ctype, query string
+		body                    []byte
+		code                    int
+		inBody                  string
+	}{
+		{"no key", "", "application/json", "", []byte(`{"url": "` + srv.URL + `/feed.xml"}`), 401, "admin key"},
+		{"wrong key", "nope", "application/json", "", []byte(`{"url": "` + srv.URL + `/feed.xml"}`), 401, "admin key"},
+		{"not http", "admin-secret", "application/json", "", []byte(`{"url": "ftp://example.com/x"}`), 422, `unsupported URL scheme`},
+		{"no url", "admin-secret", "application/json", "", []byte(`{}`), 400, `{\"url\"`},
+		{"docx without a name", "admin-secret", "application/octet-stream", "", report, 400, "?name="},
+		{"zip bomb", "admin-secret", "application/octet-stream", "?name=bomb.docx", zipBomb(t), 422, "zip bomb"},
+		{"not a document", "admin-secret", "application/octet-stream", "?name=notes.txt", []byte("hello"), 422, "PDF or DOCX"},
+		{"docx", "admin-secret", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "?name=report.docx", report, 201, `"passages":`},
+	}
+	for _, tt := range tests {
+		code, body := post(tt.key, tt.ctype, tt.query, tt.body)
+		if code != tt.code || !strings.Contains(body, tt.inBody) {
+			t.Errorf("%s: %d %s, want %d with %q", tt.name, code, body, tt.code, tt.inBody)
+		}
+	}
+	stop()
+
+	// After a restart, without fetching: the added page and document are
+	// still there.
+	srv.Close()
+	base, stop = startServe(t, env)
+	defer stop()
+	a, _, err := askHTTP(base, "How many mini series did Zorblax Studios shoot in 2026?")
+	if err != nil || !strings.Contains(a.Text, "37") {
+		t.Errorf("after a restart: %v %q", err, a.Text)
+	}
+	resp, err := http.Get(base + "/v1/sources")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), "report") {
+		t.Errorf("the uploaded report is not listed after a restart:\n%s", b)
+	}
+}
