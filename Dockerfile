@@ -10,8 +10,15 @@ ARG VERSION=dev
 RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/dramabot ./cmd/dramabot \
  && mkdir -p /out/data
 
-# Run: no shell, no package manager, a non-root user.
-FROM gcr.io/distroless/static-debian12:nonroot
+# Run: Debian slim rather than distroless, because PDFs (where most market
+# reports are published) are read with pdftotext, which distroless cannot
+# have; poppler-data holds the CJK encodings Chinese reports use. A
+# non-root user, no apt lists left behind.
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends poppler-utils poppler-data ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && pdftotext -v
 COPY --from=build /out/dramabot /usr/local/bin/dramabot
 COPY --from=build --chown=65532:65532 /out/data /data
 ENV DRAMABOT_DATA=/data \
