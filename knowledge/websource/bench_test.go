@@ -109,6 +109,11 @@ func TestFetch200Pages(t *testing.T) {
 	if runs[1] > 30*time.Second {
 		t.Errorf("median %v, want <= 30s", runs[1])
 	}
+	// The live heap while 200 pages are fetched, extracted and kept: the
+	// documents themselves are a few MiB, the rest is bodies in flight.
+	if peak := peak.Load(); peak > 300<<20 {
+		t.Errorf("peak live heap %.1f MiB, want <= 300 MiB", float64(peak)/(1<<20))
+	}
 }
 
 // vmHWM is the process's peak resident set size, from /proc.
