@@ -148,8 +148,31 @@ type periodRule struct {
 	hide  bool // digits inside are never figures, even if no period results
 	// need is a text every match holds ("年", or monthNeed for an English
 	// month name): a text without it skips the rule, which is most of the
-	// time saved.
-	need string
+	// time saved. needFold is one every match holds in lower case (of a
+	// case-blind rule); needAny, texts one of which every match holds.
+	need     string
+	needFold string
+	needAny  []string
+}
+
+// skip reports whether a rule cannot match s (low is s in lower case):
+// running the regular expressions is most of the time records take.
+func (r periodRule) skip(s, low string, months bool) bool {
+	switch {
+	case r.need == monthNeed && !months,
+		r.need != "" && r.need != monthNeed && !strings.Contains(s, r.need),
+		r.needFold != "" && !strings.Contains(low, r.needFold):
+		return true
+	}
+	if len(r.needAny) == 0 {
+		return false
+	}
+	for _, n := range r.needAny {
+		if strings.Contains(s, n) {
+			return false
+		}
+	}
+	return true
 }
 
 // monthNeed marks rules that need an English month name.
@@ -289,6 +312,27 @@ func withNeeds(rules []periodRule) []periodRule {
 			rules[i].need = "年"
 		case strings.Contains(expr, "月"):
 			rules[i].need = "月"
+		case strings.Contains(expr, "quarter"):
+			rules[i].needFold = "quarter"
+		case strings.Contains(expr, "half of"):
+			rules[i].needFold = "half"
+		case strings.Contains(expr, "months of"):
+			rules[i].needFold = "month"
+		case strings.Contains(expr, "Q([1-4])"):
+			rules[i].need = "Q"
+		case strings.Contains(expr, "([QH])"):
+			rules[i].needAny = []string{"Q", "H"}
+		case strings.Contains(expr, `-(\d{2})`):
+			rules[i].need = "-"
+		}
+		// A Chinese rule for more than a year needs its other unit too.
+		if rules[i].need == "年" {
+			for _, unit := range []string{"日", "季度", "半年", "个月", "月"} {
+				if strings.Contains(expr, unit) && !strings.Contains(expr, unit+"?") {
+					rules[i].needAny = []string{unit}
+					break
+				}
+			}
 		}
 	}
 	return rules
@@ -393,8 +437,9 @@ func findPeriodsIn(s string, sentence bool) ([]periodSpan, []hiddenSpan) {
 	// keeps a long text with few dates cheap.
 	windows := yearWindows(s)
 	months := hasMonthName(s)
+	low := asciiLower(s)
 	for ri, rule := range periodRules {
-		if rule.need == monthNeed && !months || rule.need != "" && rule.need != monthNeed && !strings.Contains(s, rule.need) {
+		if rule.skip(s, low, months) {
 			continue
 		}
 		spans := windows
