@@ -277,9 +277,12 @@ func fallbackReason(ctx context.Context, err error) string {
 // each figure as the passage writes it with its citation, and the other
 // retrieved passages as related.
 func (g *Generative) compose(ext Answer, hits, given []Hit, d draft, cjk bool) Answer {
+	// The figure table is the records' for the question, whoever words
+	// the answer.
 	ans := Answer{
 		Question: ext.Question, Citations: []Citation{}, Figures: []Figure{}, Related: []Related{},
-		Generated: g.g.Model(),
+		Generated: g.g.Model(), FigureTable: ext.FigureTable, SourcesDiffer: ext.SourcesDiffer,
+		FigureMetric: ext.FigureMetric, FigurePeriod: ext.FigurePeriod,
 	}
 	cites := newCitations(given) // indexed by passage number - 1
 	lookup := func(n int) int {
