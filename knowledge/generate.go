@@ -157,6 +157,17 @@ func (g *Generative) About() About {
 	return ab
 }
 
+// Timeline returns a metric's figures across sources: records, not words,
+// so the extractive engine's.
+func (g *Generative) Timeline(ctx context.Context, topic string) (FigureTimeline, error) {
+	return g.e.Timeline(ctx, topic)
+}
+
+// Chart draws a metric's figures over time (the extractive engine's).
+func (g *Generative) Chart(ctx context.Context, topic string) (FigureChart, error) {
+	return g.e.Chart(ctx, topic)
+}
+
 // Figures lists key figures; they come from the passages, not the model.
 func (g *Generative) Figures(ctx context.Context, topic string) (Answer, error) {
 	return g.e.Figures(ctx, topic)
