@@ -45,7 +45,7 @@ type Config struct {
 	APIKey string
 	// AdminKey, when set, lets POST /v1/sources add a web source or a
 	// document, as "Authorization: Bearer KEY" (instead of the API key).
-	// Unset, that route is refused.
+	// Unset, the route does not exist (405).
 	AdminKey string
 	// Ready reports readiness for /readyz: nil when the index is loaded and
 	// every configured platform is connected. Nil means always ready. The
@@ -130,7 +130,10 @@ func New(cfg Config) *Server {
 func (s *Server) routes(mount map[string]http.Handler) {
 	s.endpoint(http.MethodPost, "/v1/ask", "ask", s.handleAsk)
 	s.endpoint(http.MethodGet, "/v1/sources", "sources", s.handleSources)
-	s.handle("POST /v1/sources", "add_source", s.adminAuth(http.HandlerFunc(s.handleAddSource)))
+	if s.adminHash != nil {
+		// Without an admin key the route does not exist: POST is a 405.
+		s.handle("POST /v1/sources", "add_source", s.adminAuth(http.HandlerFunc(s.handleAddSource)))
+	}
 	s.endpoint(http.MethodGet, "/v1/figures", "figures", s.handleFigures)
 	s.endpoint(http.MethodGet, "/v1/figures/chart.png", "chart", s.handleChart)
 	s.handle("/v1/", "not_found", s.auth(http.HandlerFunc(s.notFound)))

@@ -36,6 +36,9 @@ type incoming struct {
 	messageID int
 	command   *bot.Command // nil for a question
 	notText   bool         // a photo, sticker...: explain that only text works
+	// document is a file sent in a private chat: an administrator's new
+	// source.
+	document *models.Document
 }
 
 // handle runs on its own goroutine, one per update.
@@ -156,6 +159,10 @@ func (b *Bot) route(m *models.Message) (incoming, bool) {
 		if !hasContent(m) {
 			return incoming{}, false // service messages: members joined, title changed...
 		}
+		if private && m.Document != nil {
+			in.document = m.Document
+			return in, true
+		}
 		if private || b.repliesToBot(m) || mentions(m.Caption, name) {
 			in.notText = true
 			return in, true
@@ -183,7 +190,7 @@ func (b *Bot) route(m *models.Message) (incoming, bool) {
 
 var knownCommands = map[string]bool{
 	"start": true, "help": true, "ask": true, "sources": true, "figures": true, "about": true, "reindex": true,
-	"subscribe": true, "unsubscribe": true, "subscriptions": true, "sublimit": true,
+	"subscribe": true, "unsubscribe": true, "subscriptions": true, "sublimit": true, "add": true,
 }
 
 func senderID(m *models.Message) string {
@@ -240,6 +247,8 @@ func (b *Bot) respond(ctx context.Context, in incoming) bot.Reply {
 	case in.notText:
 		l := bot.LangFromLocale(in.req.Locale)
 		return bot.Reply{Kind: bot.KindInvalid, RequestID: bot.NewRequestID(), Lang: l, Message: bot.T(l).NotText}
+	case in.document != nil:
+		return b.addDocument(ctx, in)
 	case in.command != nil:
 		return b.core.Command(ctx, in.req, in.command.Name, in.command.Arg)
 	default:

@@ -184,7 +184,7 @@ var settings = []setting{
 		bind: text(func(c *config) *string { return &c.secrets.DiscordToken })},
 	{env: "DRAMABOT_API_KEY", secret: true, on: onServe, help: "required on /v1/* when set",
 		bind: text(func(c *config) *string { return &c.secrets.APIKey })},
-	{env: "DRAMABOT_ADMIN_KEY", secret: true, on: onServe, help: "lets POST /v1/sources add a web source or a document (Authorization: Bearer KEY); unset: refused",
+	{env: "DRAMABOT_ADMIN_KEY", secret: true, on: onServe, help: "lets POST /v1/sources add a web source or a document (Authorization: Bearer KEY); unset: no such route",
 		bind: text(func(c *config) *string { return &c.secrets.AdminKey })},
 	{env: "DRAMABOT_EMBED_API_KEY", secret: true, on: onCorpus, help: "key for --embedder openai",
 		bind: text(func(c *config) *string { return &c.secrets.EmbedAPIKey })},

@@ -518,6 +518,36 @@ func TestAddSources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Documents in a private chat: Bob's is refused before it is
+	// downloaded, one too large for the Bot API is refused, Alice's is
+	// downloaded through getFile and added.
+	const docxType = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+	bobs := tg.File("report.docx", docxType, report, 0)
+	before := len(tg.Sent(bob.ID))
+	tg.Push(telegramtest.PrivateDocument(bob, bobs, ""))
+	// The alerts for the page may still be arriving: look for the reply.
+	tg.WaitFor(t, "the refusal of bob's document", func() bool {
+		for _, m := range tg.Sent(bob.ID)[before:] {
+			if strings.Contains(m.Plain, "only the bot's administrators can add sources") {
+				return true
+			}
+		}
+		return false
+	})
+	if n := tg.Downloads(bobs.FileID); n != 0 {
+		t.Errorf("bob's document was downloaded %d times", n)
+	}
+	big := tg.File("huge.pdf", "application/pdf", []byte("%PDF-1.7"), 30<<20)
+	tg.Push(telegramtest.PrivateDocument(alice, big, ""))
+	if m := tg.WaitSent(t, alice.ID, 3)[2]; !strings.Contains(m.Plain, "larger than 20 MiB") {
+		t.Errorf("a 30 MiB document: %q", m.Plain)
+	}
+	alices := tg.File("Quarterly report.docx", docxType, report, 0)
+	tg.Push(telegramtest.PrivateDocument(alice, alices, ""))
+	m = tg.WaitSent(t, alice.ID, 4)[3]
+	if !strings.Contains(m.Plain, "Added Quarterly report.docx: 1 document") || tg.Downloads(alices.FileID) != 1 {
+		t.Errorf("alice's document (%d downloads): %q", tg.Downloads(alices.FileID), m.Plain)
+	}
 	post := func(key, ctype, query string, body []byte) (int, string) {
 		req, _ := http.NewRequest("POST", base+"/v1/sources"+query, bytes.NewReader(body))
 		req.Header.Set("Content-Type", ctype)

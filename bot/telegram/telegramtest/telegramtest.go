@@ -28,6 +28,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path"
 	"regexp"
 	"slices"
 	"strconv"
@@ -95,6 +96,15 @@ type Server struct {
 	chats      map[int64]Chat
 	lastMsgID  map[int64]int
 	messages   map[msgKey]Message
+	// files are the documents users sent, by file id; Downloads counts
+	// the downloads of each.
+	files     map[string]fakeFile
+	downloads map[string]int
+}
+
+type fakeFile struct {
+	path string
+	data []byte
 }
 
 type msgKey struct {
@@ -302,6 +312,77 @@ func (s *Server) ClearFaults() {
 	defer s.mu.Unlock()
 	clear(s.faults)
 	s.outages = nil
+}
+
+// MaxDownloadBytes is the Bot API's limit on files a bot downloads:
+// getFile refuses larger ones.
+const MaxDownloadBytes = 20 << 20
+
+// File stores a file as if a user had uploaded it and returns the
+// Document a message carries. size, when larger than data, is the size
+// Telegram reports (to test the download limit without the bytes).
+func (s *Server) File(name, mimeType string, data []byte, size int64) *Document {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.files == nil {
+		s.files, s.downloads = map[string]fakeFile{}, map[string]int{}
+	}
+	id := fmt.Sprintf("BQACAgIAAxkBAAI%d", len(s.files)+1)
+	s.files[id] = fakeFile{path: fmt.Sprintf("documents/file_%d%s", len(s.files)+1, path.Ext(name)), data: data}
+	return &Document{FileID: id, FileUniqueID: "AgAD" + id[len(id)-4:], FileName: name, MimeType: mimeType, FileSize: max(size, int64(len(data)))}
+}
+
+// Downloads is how many times the file was downloaded.
+func (s *Server) Downloads(fileID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.downloads[fileID]
+}
+
+// PrivateDocument is a document sent by u in its private chat with the bot.
+func PrivateDocument(u User, d *Document, caption string) Message {
+	m := Private(u, "")
+	m.Document, m.Caption = d, caption
+	return m
+}
+
+func (s *Server) getFile(p map[string]string) (any, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := p["file_id"]
+	f, ok := s.files[id]
+	if !ok {
+		return nil, badRequest("invalid file_id")
+	}
+	if len(f.data) > MaxDownloadBytes {
+		return nil, badRequest("file is too big")
+	}
+	return File{FileID: id, FileUniqueID: "AgAD" + id[len(id)-4:], FileSize: int64(len(f.data)), FilePath: f.path}, nil
+}
+
+// serveFile serves GET /file/bot<token>/<file_path>.
+func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, rest string) {
+	token, fp, ok := strings.Cut(rest, "/")
+	if !ok || token != s.Token {
+		http.NotFound(w, r)
+		return
+	}
+	s.mu.Lock()
+	var data []byte
+	found := false
+	for id, f := range s.files {
+		if f.path == fp {
+			data, found = f.data, true
+			s.downloads[id]++
+		}
+	}
+	s.mu.Unlock()
+	if !found {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Write(data)
 }
 
 // Private is a text message from u in its private chat with the bot.
@@ -669,6 +750,10 @@ func badRequest(format string, args ...any) *apiError {
 
 // ServeHTTP implements the Bot API: POST or GET /bot<token>/<method>.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/file/bot"); ok {
+		s.serveFile(w, r, rest)
+		return
+	}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/bot")
 	token, method, ok2 := strings.Cut(rest, "/")
 	if !ok || !ok2 || method == "" || strings.Contains(method, "/") {
@@ -806,6 +891,8 @@ func (s *Server) dispatch(r *http.Request, method string, p map[string]string) (
 	switch strings.ToLower(method) {
 	case "getme":
 		return s.Bot, nil
+	case "getfile":
+		return s.getFile(p)
 	case "getupdates":
 		return s.getUpdates(r, p)
 	case "sendmessage":

@@ -71,6 +71,7 @@ type Message struct {
 	Photo           []PhotoSize     `json:"photo,omitempty"`
 	Sticker         *Sticker        `json:"sticker,omitempty"`
 	Caption         string          `json:"caption,omitempty"`
+	Document        *Document       `json:"document,omitempty"`
 	NewChatMembers  []User          `json:"new_chat_members,omitempty"`
 	// ReplyMarkup is the inline keyboard of a bot's message.
 	ReplyMarkup *InlineKeyboardMarkup `json:"reply_markup,omitempty"`
@@ -155,4 +156,21 @@ type inlineResult struct {
 		ParseMode          string              `json:"parse_mode,omitempty"`
 		LinkPreviewOptions *linkPreviewOptions `json:"link_preview_options,omitempty"`
 	} `json:"input_message_content"`
+}
+
+// Document is a file sent as a document.
+type Document struct {
+	FileID       string `json:"file_id"`
+	FileUniqueID string `json:"file_unique_id"`
+	FileName     string `json:"file_name,omitempty"`
+	MimeType     string `json:"mime_type,omitempty"`
+	FileSize     int64  `json:"file_size,omitempty"`
+}
+
+// File is what getFile returns: where to download a file.
+type File struct {
+	FileID       string `json:"file_id"`
+	FileUniqueID string `json:"file_unique_id"`
+	FileSize     int64  `json:"file_size,omitempty"`
+	FilePath     string `json:"file_path,omitempty"`
 }
