@@ -397,6 +397,12 @@ var topicCues = []cue{
 	{"daily active users", DAU}, {"daily users", DAU}, {"dau", DAU}, {"日活", DAU},
 	{"penetration", Penetration}, {"渗透率", Penetration}, {"share of viewers paying", SharePaying}, {"pay", SharePaying},
 	{"paying", SharePaying}, {"付费", SharePaying}, {"retention", Retention}, {"留存", Retention},
+	// Questions name the payers by who they are ("what share of viewers
+	// pay"), the length by "an episode", the downloads by the verb: each
+	// longer than the word it would otherwise lose to.
+	{"viewers pay", SharePaying}, {"viewers who pay", SharePaying}, {"users pay", SharePaying}, {"users who pay", SharePaying},
+	{"付费比例", SharePaying}, {"an episode", EpisodeLength}, {"each episode", EpisodeLength}, {"单集", EpisodeLength},
+	{"downloaded", Downloads}, {"apps overseas", Apps}, {"apps abroad", Apps}, {"overseas apps", Apps},
 	{"viewing time", ViewingTime}, {"time spent", ViewingTime}, {"how long", ViewingTime}, {"使用时长", ViewingTime}, {"观看时长", ViewingTime},
 	{"jobs", Jobs}, {"employment", Jobs}, {"就业", Jobs}, {"岗位", Jobs}, {"companies", Companies}, {"企业", Companies},
 	{"crews", Crews}, {"剧组", Crews}, {"titles licensed", TitlesLicensed}, {"licensed", TitlesLicensed}, {"发行许可", TitlesLicensed},
