@@ -50,6 +50,14 @@ func commands() []*discordgo.ApplicationCommand {
 			}},
 		},
 		{Name: "subscriptions", Description: "This channel's subscriptions"},
+		{
+			Name:        "add",
+			Description: "Add a web source: a page, a feed, a sitemap, a PDF or DOCX link (administrators)",
+			Options: []*discordgo.ApplicationCommandOption{{
+				Type: discordgo.ApplicationCommandOptionString, Name: "url",
+				Description: "The source's address, e.g. https://example.com/feed.xml", Required: true, MinLength: &minLen, MaxLength: 2000,
+			}},
+		},
 		{Name: "help", Description: "How to ask dramabot"},
 	})
 }
@@ -60,6 +68,7 @@ var descriptionsZH = map[string]string{
 	"ask": "提问：关于中国短剧市场的问题", "sources": "资料来源，按发布方", "figures": "关键数据及出处",
 	"about": "资料规模、截至日期和版本", "subscribe": "资料更新时把某个主题的新内容发到本频道",
 	"unsubscribe": "取消本频道对一个主题的订阅", "subscriptions": "本频道的订阅", "help": "怎么向 dramabot 提问",
+	"add": "添加网络资料来源：网页、订阅源、站点地图、PDF 或 DOCX 链接（仅限管理员）",
 }
 
 // localized adds the Chinese descriptions (Simplified for both zh-CN and

@@ -38,6 +38,9 @@ type options struct {
 	noConnect bool
 	// knowledge replaces the fake engine (whose Questions then stay empty).
 	knowledge bot.Knowledge
+	// admins and sources are the core's (adding sources).
+	admins  []string
+	sources bot.SourceAdder
 }
 
 type harness struct {
@@ -69,7 +72,7 @@ func start(t *testing.T, o options) *harness {
 	if o.knowledge != nil {
 		k = o.knowledge
 	}
-	core := bot.New(bot.Config{Knowledge: k, Logger: logger, RateLimit: rate, Version: "test"})
+	core := bot.New(bot.Config{Knowledge: k, Logger: logger, RateLimit: rate, Version: "test", Admins: o.admins, Sources: o.sources})
 	cfg := Config{
 		Token: discordtest.Token, APIURL: fake.URL, MessageContent: true,
 		Core: core, Logger: logger, ShutdownTimeout: 5 * time.Second,
@@ -779,7 +782,7 @@ func TestCommandRegistration(t *testing.T) {
 					t.Errorf("/%s has no Chinese description", c.Name)
 				}
 			}
-			if strings.Join(names, " ") != "ask sources figures about subscribe unsubscribe subscriptions help" {
+			if strings.Join(names, " ") != "ask sources figures about subscribe unsubscribe subscriptions add help" {
 				t.Errorf("commands = %v", names)
 			}
 			if len(cmds[0].Options) != 1 || cmds[0].Options[0].Name != "question" || !cmds[0].Options[0].Required {

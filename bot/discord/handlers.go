@@ -79,6 +79,8 @@ func (b *Bot) handleMessage(ctx context.Context, m *discordgo.Message) {
 	case text == "" && !dm && !b.cfg.MessageContent:
 		// Without the intent Discord may withhold the text.
 		reply = bot.Reply{Kind: bot.KindInfo, RequestID: bot.NewRequestID(), Message: msgMentionHint}
+	case dm && documentAttachment(m.Attachments) != nil:
+		reply = b.addAttachment(ctx, req, documentAttachment(m.Attachments))
 	case text == "" && len(m.Attachments) > 0:
 		reply = bot.Reply{Kind: bot.KindInvalid, RequestID: bot.NewRequestID(), Message: bot.MsgNotText}
 	default:
@@ -220,6 +222,15 @@ func (b *Bot) onCommand(ctx context.Context, r *responder, data discordgo.Applic
 		r.send(ctx, b.core.Command(ctx, req, data.Name, ""))
 	case "subscribe", "unsubscribe":
 		r.send(ctx, b.core.Command(ctx, req, data.Name, optionString(data, "topic")))
+	case "add":
+		// Only the administrator sees the reply; fetching may take longer
+		// than the 3 s before the first response.
+		r.private = true
+		if err := r.deferReply(ctx); err != nil {
+			b.log.Error("discord interaction defer failed", "command", data.Name, "err", err)
+			return
+		}
+		r.send(ctx, b.core.AddSource(ctx, req, optionString(data, "url"), false))
 	default: // "help", and commands registered by an older version
 		r.private = true
 		r.send(ctx, b.core.Command(ctx, req, "help", ""))

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -185,6 +186,10 @@ type Server struct {
 	heartbeats   int
 	connects     int
 	rejectCode   int
+	// attachments are the files users attached, by path under
+	// /attachments/; downloads counts their downloads.
+	attachments map[string][]byte
+	downloads   map[string]int
 }
 
 // New starts a fake Discord on 127.0.0.1 and stops it when the test ends.
@@ -210,6 +215,7 @@ func New(t testing.TB, opts Options) *Server {
 	mux.HandleFunc("/gw", s.serveGateway)
 	mux.HandleFunc("/gw/", s.serveGateway)
 	mux.HandleFunc("/api/", s.serveREST)
+	mux.HandleFunc("/attachments/", s.serveAttachment)
 	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL
 	t.Cleanup(s.Close)
@@ -674,6 +680,66 @@ func (s *Server) SendMessage(t testing.TB, from From, content string, mentionBot
 	}
 	s.Dispatch(t, "MESSAGE_CREATE", d)
 	return id
+}
+
+// SendAttachment dispatches MESSAGE_CREATE for a message with one
+// attached file, served by the fake (as Discord's CDN would) at the URL
+// the message gives, and returns the message id. size, when larger than
+// data, is the size the message reports.
+func (s *Server) SendAttachment(t testing.TB, from From, content, name, contentType string, data []byte, size int) string {
+	t.Helper()
+	id := s.newID()
+	fileID := s.newID()
+	p := "/attachments/" + from.ChannelID + "/" + fileID + "/" + name
+	s.mu.Lock()
+	if s.attachments == nil {
+		s.attachments, s.downloads = map[string][]byte{}, map[string]int{}
+	}
+	s.attachments[p] = data
+	s.mu.Unlock()
+	d := map[string]any{
+		"id": id, "channel_id": from.ChannelID, "type": 0, "content": content,
+		"timestamp": time.Now().UTC().Format(time.RFC3339), "mentions": []any{},
+		"author": user(from), "mention_everyone": false, "tts": false, "pinned": false,
+		"attachments": []any{map[string]any{
+			"id": fileID, "filename": name, "content_type": contentType, "size": max(size, len(data)),
+			"url": s.URL + p + "?ex=1&is=2&hm=signature", "proxy_url": s.URL + p,
+		}},
+	}
+	if from.GuildID != "" {
+		d["guild_id"] = from.GuildID
+	}
+	s.Dispatch(t, "MESSAGE_CREATE", d)
+	return id
+}
+
+// AttachmentDownloads is how many times the attachment named name was
+// downloaded.
+func (s *Server) AttachmentDownloads(name string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for p, c := range s.downloads {
+		if path.Base(p) == name {
+			n += c
+		}
+	}
+	return n
+}
+
+func (s *Server) serveAttachment(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	data, ok := s.attachments[r.URL.Path]
+	if ok {
+		s.downloads[r.URL.Path]++
+	}
+	s.mu.Unlock()
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Write(data)
 }
 
 // SendReply dispatches MESSAGE_CREATE for a reply (type 19) to the bot's
