@@ -152,8 +152,6 @@ func readQuestions(t testing.TB, names ...string) []evalQuestion {
 // evalScores are the dev-set figures compared between the stores.
 type evalScores struct {
 	hit1, accuracy float64
-	// differ counts questions whose top passage or answer text differs.
-	differ int
 }
 
 // TestEngineParity runs dev-set questions through knowledge.Engine over
