@@ -272,12 +272,13 @@ func (cfg *config) forgetAdded(u string) error {
 // fetcher is the HTTP client for web sources.
 func (cfg *config) fetcher(log *slog.Logger) *fetch.Client {
 	return fetch.New(fetch.Options{UserAgent: cfg.UserAgent, AllowPrivate: cfg.AllowPrivateSources, Logger: log,
-		MinInterval: fetchMinInterval})
+		MinInterval: fetchMinInterval, Timeout: fetchTimeout})
 }
 
-// fetchMinInterval is the least time between two requests to one host;
-// zero is fetch's default. Tests against one local server lower it.
-var fetchMinInterval time.Duration
+// fetchMinInterval is the least time between two requests to one host,
+// and fetchTimeout the bound on one fetch; zero is fetch's default. Tests
+// against one local server lower them.
+var fetchMinInterval, fetchTimeout time.Duration
 
 // webDocs reads the documents the web sources returned last, without
 // fetching: from the process's own refresher when serve runs one (it may

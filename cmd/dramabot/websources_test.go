@@ -125,6 +125,15 @@ func zipBomb(t *testing.T) []byte {
 // troubleSite serves two good sources and every kind of bad one.
 func troubleSite(t *testing.T) *httptest.Server {
 	bomb := zipBomb(t)
+	read := func(p string) []byte {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	encryptedPDF, encryptedDOCX := read("../../knowledge/pdf/testdata/encrypted.pdf"), read("../../knowledge/docx/testdata/encrypted.docx")
+	slowDone := make(chan struct{})
 	png := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), bytes.Repeat([]byte{0}, 64)...)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch p := r.URL.Path; {
@@ -169,6 +178,17 @@ func troubleSite(t *testing.T) *httptest.Server {
 		case p == "/broken.pdf":
 			w.Header().Set("Content-Type", "application/pdf")
 			fmt.Fprint(w, "%PDF-1.7\n1 0 obj\n<< /Type /Catalog\nthis is not a PDF at all\n")
+		case p == "/encrypted.pdf":
+			w.Header().Set("Content-Type", "application/pdf")
+			w.Write(encryptedPDF)
+		case p == "/encrypted.docx":
+			w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+			w.Write(encryptedDOCX)
+		case p == "/slow.html":
+			select { // longer than the test's fetch timeout
+			case <-slowDone:
+			case <-r.Context().Done():
+			}
 		case strings.HasPrefix(p, "/private/"):
 			t.Errorf("robots.txt not honoured: %s", p)
 		default:
@@ -176,6 +196,7 @@ func troubleSite(t *testing.T) *httptest.Server {
 		}
 	}))
 	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(slowDone) })
 	return srv
 }
 
@@ -187,8 +208,8 @@ func TestIndexWebSources(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a 100 MiB zip bomb and streams a 2 GB body")
 	}
-	defer func(d time.Duration) { fetchMinInterval = d }(fetchMinInterval)
-	fetchMinInterval = -1
+	defer func(a, b time.Duration) { fetchMinInterval, fetchTimeout = a, b }(fetchMinInterval, fetchTimeout)
+	fetchMinInterval, fetchTimeout = -1, time.Second
 	srv := troubleSite(t)
 	u := func(p string) string { return srv.URL + p }
 	// A server whose certificate no one trusts.
@@ -211,6 +232,9 @@ func TestIndexWebSources(t *testing.T) {
 		u("/broken.pdf") + " name=pdf",
 		u("/private/x.html") + " name=robots",
 		tlsSrv.URL + "/zorblax.html name=tls",
+		u("/encrypted.pdf") + " name=encrypted-pdf",
+		u("/encrypted.docx") + " name=encrypted-docx",
+		u("/slow.html") + " name=slow",
 	}
 	if err := os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -237,6 +261,9 @@ func TestIndexWebSources(t *testing.T) {
 		"problem: pdf: ",
 		"problem: robots: robots.txt disallows /private/x.html\n",
 		"problem: tls: TLS: tls: failed to verify certificate: x509: certificate signed by unknown authority\n",
+		"problem: encrypted-pdf: PDF: ",
+		"problem: encrypted-docx: DOCX: ",
+		"problem: slow: timeout after 1s\n",
 		"now 12 passages from 4 sources",
 	} {
 		if !strings.Contains(out, want) {
@@ -244,8 +271,8 @@ func TestIndexWebSources(t *testing.T) {
 		}
 	}
 	// One line for each bad source: its name and why.
-	if n := strings.Count(out, "problem: "); n != 9 {
-		t.Errorf("%d problem lines, want 9", n)
+	if n := strings.Count(out, "problem: "); n != 12 {
+		t.Errorf("%d problem lines, want 12", n)
 	}
 
 	// ask answers from the fetched page without fetching again: the site

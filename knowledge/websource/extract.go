@@ -32,6 +32,9 @@ const (
 
 const docxType = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
+// oleMagic starts an OLE compound file (an encrypted DOCX, a legacy .doc).
+var oleMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
+
 // maxChildSitemaps bounds how many sitemaps of an index are read.
 const maxChildSitemaps = 20
 
@@ -51,7 +54,10 @@ func detect(resp *fetch.Response) (string, error) {
 		}
 		return kindPDF, nil
 	case ct == docxType || (isZip && bytes.Contains(body[:min(len(body), 4096)], []byte("word/"))):
-		if !isZip {
+		// An OLE compound file is what Word writes for an encrypted
+		// document: the DOCX reader says so, which is clearer than "not a
+		// DOCX".
+		if !isZip && !bytes.HasPrefix(body, oleMagic) {
 			return "", errors.New("served as a DOCX document but the body is not one")
 		}
 		return kindDOCX, nil
