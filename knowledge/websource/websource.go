@@ -153,7 +153,7 @@ type SourceReport struct {
 
 // Summary is one line: "NAME: 2 added, 1 changed, 5 unchanged, 1 removed, 1 error".
 func (s SourceReport) Summary() string {
-	if !s.Fetched && len(s.Removed) == 0 {
+	if !s.Fetched && len(s.Removed) == 0 && len(s.Errors) == 0 {
 		return fmt.Sprintf("%s: not due (%d documents)", s.Name, s.Documents)
 	}
 	parts := []string{}
