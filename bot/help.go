@@ -36,7 +36,7 @@ func HelpText(platform string, lang Lang) string {
 		default:
 			b.WriteString("/ask 问题 – 提问\n")
 		}
-		b.WriteString("/figures [主题] – 关键数据及出处\n/sources – 资料来源（按发布方）\n/subscribe 主题 – 资料更新时把该主题的新内容发到这里；/unsubscribe 主题，/subscriptions\n/about – 资料规模、截至日期和版本\n/help – 本说明")
+		b.WriteString("/figures 指标 – 各来源的数据及图表（如：/figures 市场规模）；不带指标：关键数据\n/sources – 资料来源（按发布方）\n/subscribe 主题 – 资料更新时把该主题的新内容发到这里；/unsubscribe 主题，/subscriptions\n/about – 资料规模、截至日期和版本\n/help – 本说明")
 		return b.String()
 	}
 	b.WriteString("I answer questions about the Chinese micro-drama (短剧) market from a fixed set of sources: market notes and articles. Every answer quotes its sources, and every figure is checked against the passage it cites. When the sources do not answer a question, I say so instead of guessing.\n\n")
@@ -50,6 +50,6 @@ func HelpText(platform string, lang Lang) string {
 	default:
 		b.WriteString("/ask QUESTION – ask\n")
 	}
-	b.WriteString("/figures [topic] – key figures, each with its source\n/sources – who the sources are, by publisher\n/subscribe TOPIC – post new passages on a topic here when the sources are updated; /unsubscribe TOPIC, /subscriptions\n/about – corpus size, as-of date and version\n/help – this message\n\n我也可以用中文回答。")
+	b.WriteString("/figures METRIC – who said what, when, with a chart (e.g. /figures market size); no metric: key figures\n/sources – who the sources are, by publisher\n/subscribe TOPIC – post new passages on a topic here when the sources are updated; /unsubscribe TOPIC, /subscriptions\n/about – corpus size, as-of date and version\n/help – this message\n\n我也可以用中文回答。")
 	return b.String()
 }

@@ -26,7 +26,7 @@ func commands() []*discordgo.ApplicationCommand {
 		{Name: "sources", Description: "Who the sources are, by publisher"},
 		{
 			Name:        "figures",
-			Description: "Key figures, each with its source",
+			Description: "A metric's figures across sources, with a chart (no metric: key figures)",
 			Options: []*discordgo.ApplicationCommandOption{{
 				Type: discordgo.ApplicationCommandOptionString, Name: "topic",
 				Description: "A topic, e.g. jobs or market size", MaxLength: bot.DefaultMaxQuestionRunes,
@@ -65,7 +65,7 @@ func commands() []*discordgo.ApplicationCommand {
 // descriptionsZH are the commands' descriptions for Discord clients in
 // Chinese, by command name.
 var descriptionsZH = map[string]string{
-	"ask": "提问：关于中国短剧市场的问题", "sources": "资料来源，按发布方", "figures": "关键数据及出处",
+	"ask": "提问：关于中国短剧市场的问题", "sources": "资料来源，按发布方", "figures": "各来源的数据及图表（不带指标：关键数据）",
 	"about": "资料规模、截至日期和版本", "subscribe": "资料更新时把某个主题的新内容发到本频道",
 	"unsubscribe": "取消本频道对一个主题的订阅", "subscriptions": "本频道的订阅", "help": "怎么向 dramabot 提问",
 	"add": "添加网络资料来源：网页、订阅源、站点地图、PDF 或 DOCX 链接（仅限管理员）",
