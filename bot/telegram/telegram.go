@@ -265,7 +265,7 @@ var allowedUpdates = []string{models.AllowedUpdateMessage, models.AllowedUpdateI
 // menu is the command menu clients show. /reindex is left out: admins only.
 var menu = []models.BotCommand{
 	{Command: "ask", Description: "Ask a question about the Chinese mini-series (短剧) market"},
-	{Command: "figures", Description: "Key figures, each with its source (optionally on a topic)"},
+	{Command: "figures", Description: "A metric's figures across sources, with a chart (e.g. market size)"},
 	{Command: "sources", Description: "Who the sources are, by publisher"},
 	{Command: "subscribe", Description: "Get new passages on a topic here, e.g. /subscribe Hongguo"},
 	{Command: "unsubscribe", Description: "Stop the alerts on a topic"},
@@ -277,7 +277,7 @@ var menu = []models.BotCommand{
 // menuZH is the menu Telegram shows users whose app is in Chinese.
 var menuZH = []models.BotCommand{
 	{Command: "ask", Description: "提问：关于中国短剧市场的问题"},
-	{Command: "figures", Description: "关键数据及出处（可加主题）"},
+	{Command: "figures", Description: "各来源的数据及图表（如：市场规模）"},
 	{Command: "sources", Description: "资料来源，按发布方"},
 	{Command: "subscribe", Description: "订阅主题的新资料，例如 /subscribe 红果短剧"},
 	{Command: "unsubscribe", Description: "取消订阅一个主题"},
