@@ -79,8 +79,9 @@ sources, with citations and verified figures.
 
 Usage:
   dramabot ask [flags] QUESTION     answer a question (--json for JSON)
-  dramabot index [flags]            build or refresh the index; print what changed
-  dramabot sources [flags]          list the documents with publisher, date, passages
+  dramabot index [flags]            fetch the web sources, build or refresh the index; print what changed
+  dramabot sources [flags]          list the documents with publisher, date, passages, and the web sources
+  dramabot sources remove URL       forget a web source and its documents
   dramabot figures [flags] TOPIC    a metric's figures across periods and sources (--json)
   dramabot eval --questions FILE    measure retrieval and answer quality
   dramabot serve [flags]            run the HTTP API, and Telegram/Discord when tokens are set
