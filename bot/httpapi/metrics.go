@@ -233,6 +233,15 @@ func (m *Metrics) ObserveWebFetch(f WebFetch) {
 	m.webPassages.WithLabelValues(f.Source).Set(float64(f.Passages))
 }
 
+// SetWebPassages sets the passages a web source contributes, as loaded
+// at start or after it was dropped.
+func (m *Metrics) SetWebPassages(source string, passages int) {
+	if m == nil {
+		return
+	}
+	m.webPassages.WithLabelValues(source).Set(float64(passages))
+}
+
 // SetBuildInfo sets dramabot_build_info{version, embedder} to 1.
 func (m *Metrics) SetBuildInfo(version, embedder string) {
 	if m == nil {

@@ -73,6 +73,9 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 	st := lib.store.Stats()
 	metrics.SetIndex(st.Passages, st.BuiltAt)
 	metrics.SetBuildInfo(version, st.Embedder)
+	for _, ws := range ref.Statuses() {
+		metrics.SetWebPassages(ws.Name, ws.Passages)
+	}
 	log.Info("index ready", "passages", st.Passages, "sources", st.Sources, "embedder", st.Embedder, "changes", lib.changes.String())
 
 	var reindexMu sync.Mutex

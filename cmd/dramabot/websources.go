@@ -451,6 +451,9 @@ func (w *webRefresher) refresh(ctx context.Context, metrics *httpapi.Metrics) (b
 			changed = true
 		}
 		if !s.Fetched {
+			if len(s.Removed) > 0 { // dropped from the configuration
+				metrics.SetWebPassages(s.Name, 0)
+			}
 			continue
 		}
 		metrics.ObserveWebFetch(httpapi.WebFetch{Source: s.Name, OK: len(s.Errors) == 0, Added: len(s.Added),
