@@ -25,6 +25,11 @@ type figure struct {
 // extractSentence reads the records of one sentence, without source and
 // with only the periods the sentence names.
 func extractSentence(s string) []Record {
+	// Figures are read from digits only (knowledge/text): a sentence
+	// without one, most prose, costs nothing more.
+	if !strings.ContainsFunc(s, func(r rune) bool { return r >= '0' && r <= '9' || r >= '０' && r <= '９' }) {
+		return nil
+	}
 	periods, hidden := findPeriods(s)
 	low := asciiLower(s)
 	gm, ents := glossaryMentions(s)
