@@ -382,7 +382,12 @@ func (p *progressView) step(pr websource.Progress) {
 	if p.bar != nil {
 		p.bar.Clear()
 	}
-	fmt.Fprintf(p.out, "source %s\n", pr.Report.Summary())
+	line := pr.Report.Summary()
+	if u := pr.Report.URL; u != "" && !strings.Contains(line, u) {
+		// Two sources on one host share its name as their label.
+		line += " (" + u + ")"
+	}
+	fmt.Fprintf(p.out, "source %s\n", line)
 	for _, e := range pr.Report.Errors {
 		fmt.Fprintf(p.out, "  problem: %s\n", oneLine(e))
 	}

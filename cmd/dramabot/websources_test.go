@@ -250,8 +250,8 @@ func TestIndexWebSources(t *testing.T) {
 	}
 	t.Logf("index:\n%s", out)
 	for _, want := range []string{
-		"source Zorblax page: 1 added\n",
-		"source Big feed: 3 added\n",
+		"source Zorblax page: 1 added (" + u("/zorblax.html") + ")\n",
+		"source Big feed: 3 added (" + u("/feed.xml") + ")\n",
 		"problem: missing: HTTP 404\n",
 		"problem: broken: HTTP 500\n",
 		"problem: huge: body larger than 20 MiB\n",
