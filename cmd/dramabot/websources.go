@@ -312,12 +312,14 @@ func (w *webRefresher) documents() []knowledge.Document {
 
 // fetch refreshes the configured sources that are due.
 func (w *webRefresher) fetch(ctx context.Context) (websource.Report, error) {
+	// The list is read under the lock: an /add running at the same time
+	// must not be dropped as unconfigured.
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	sources, err := w.cfg.webSources()
 	if err != nil {
 		return websource.Report{}, err
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	rep, _ := w.ref.Fetch(ctx, sources)
 	return rep, rep.SaveError
 }
@@ -480,6 +482,23 @@ func (w *webRefresher) AddURL(ctx context.Context, rawURL string) (bot.Added, er
 	if err := s.Validate(); err != nil {
 		return added, err
 	}
+	added, err := w.addURL(ctx, s)
+	if err != nil {
+		return added, err
+	}
+	if _, err := w.reindex(ctx); err != nil {
+		return added, fmt.Errorf("fetched, but the index was not rebuilt: %w", err)
+	}
+	return added, nil
+}
+
+// addURL fetches a new source and remembers it, all under the lock, so
+// that a refresh or another /add cannot drop it in between; the reindex
+// comes after, since it reads the documents under the same lock.
+func (w *webRefresher) addURL(ctx context.Context, s websource.Source) (bot.Added, error) {
+	added := bot.Added{Source: s.URL}
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	sources, err := w.cfg.webSources()
 	if err != nil {
 		return added, err
@@ -493,9 +512,7 @@ func (w *webRefresher) AddURL(ctx context.Context, rawURL string) (bot.Added, er
 	if !known {
 		sources = append(sources, s)
 	}
-	w.mu.Lock()
 	rep, docs := w.ref.Fetch(ctx, sources)
-	w.mu.Unlock()
 	if rep.SaveError != nil {
 		return added, rep.SaveError
 	}
@@ -522,9 +539,6 @@ func (w *webRefresher) AddURL(ctx context.Context, rawURL string) (bot.Added, er
 		if err := w.cfg.rememberAdded(s); err != nil {
 			return added, err
 		}
-	}
-	if _, err := w.reindex(ctx); err != nil {
-		return added, fmt.Errorf("fetched, but the index was not rebuilt: %w", err)
 	}
 	return added, nil
 }
