@@ -39,6 +39,10 @@ func extractSentence(s string) []Record {
 	}
 	zh := text.IsCJKText(s)
 	marked := forecastMark.MatchString(s)
+	// The forecast cues of the sentence, found once rather than in the
+	// text before each figure.
+	cues := forecastBefore.FindAllStringIndex(s, -1)
+	estimates := estimateWord.FindAllStringIndex(s, -1)
 	var out []Record
 	for i, f := range figs {
 		lo, hi := clause(s, f.start, f.end)
@@ -46,9 +50,9 @@ func extractSentence(s string) []Record {
 		r.Unit = countUnit(s, low, f, lo, hi)
 		r.Metric, r.Entity = metricOf(low, f, r.Unit, lo, hi, gm, ents)
 		r.Period, r.fallback = periodOf(s, periods, f, lo, hi, zh)
-		r.Forecast = marked || forecastBefore.MatchString(tail(s[:f.start], 400))
+		r.Forecast = marked || cueWithin(cues, f.start-len(tail(s[:f.start], 400)), f.start)
 		r.reported = !r.Forecast && reportedVerb.MatchString(tail(s[:f.start], 80))
-		r.Estimate = estimateCue(s, f.start, lo)
+		r.Estimate = estimateCue(s, f.start, lo, estimates)
 		r.Bound = boundOf(s, f)
 		if r.Period.Kind == KindAsOf && strings.HasSuffix(r.Period.From, "-12") && (r.Forecast || flow(r.Metric)) {
 			// "by the end of 2025" for a forecast, and a market's size "as
@@ -97,6 +101,17 @@ func extractSentence(s string) []Record {
 		}
 	}
 	return out
+}
+
+// cueWithin reports whether one of the cues (byte ranges) lies within
+// [from, to).
+func cueWithin(cues [][]int, from, to int) bool {
+	for _, c := range cues {
+		if c[0] >= from && c[1] <= to {
+			return true
+		}
+	}
+	return false
 }
 
 // inPeriodGap is what may stand between a figure and its period: "285,000
@@ -659,9 +674,10 @@ var (
 )
 
 // estimateCue reports an approximation right before the figure ("about",
-// "约", "近") or an estimate named in its clause.
-func estimateCue(s string, start, lo int) bool {
-	return estimateBefore.MatchString(tail(s[:start], 40)) || estimateWord.MatchString(tail(s[lo:start], 200))
+// "约", "近") or an estimate named in its clause; words are where the
+// sentence names one (estimateWord's matches).
+func estimateCue(s string, start, lo int, words [][]int) bool {
+	return estimateBefore.MatchString(tail(s[:start], 40)) || cueWithin(words, start-len(tail(s[lo:start], 200)), start)
 }
 
 // boundOf reads "more than", "超过", "1000多" (over) and "under", "不足"
