@@ -183,7 +183,8 @@ func (cfg *config) webSources() ([]websource.Source, error) {
 		ss, err := parseSources(cfg.SourcesFile, f, cfg.Refresh)
 		f.Close()
 		if err != nil {
-			return nil, err
+			// A mistake in the configuration, like a bad flag: exit status 2.
+			return nil, &usageError{err.Error()}
 		}
 		add(ss...)
 	}

@@ -631,3 +631,27 @@ func TestAddSources(t *testing.T) {
 		t.Errorf("the uploaded report is not listed after a restart:\n%s", b)
 	}
 }
+
+func TestSourcesFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "sources.txt")
+	if err := os.WriteFile(bad, []byte("# news\nhttps://example.com/feed.xml refresh=often\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		file string
+		code int
+		want string
+	}{
+		{bad, 2, "dramabot: " + bad + ":2: refresh=often: want a duration such as 6h or 30m\n"},
+		{filepath.Join(dir, "none.txt"), 1, "--sources-file: open " + filepath.Join(dir, "none.txt")},
+	}
+	for _, tt := range tests {
+		env := testEnv(t)
+		env["DRAMABOT_SOURCES_FILE"] = tt.file
+		_, errOut, code := runProg(t, env, "index")
+		if code != tt.code || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%s: exit %d, %q; want %d with %q", tt.file, code, errOut, tt.code, tt.want)
+		}
+	}
+}
