@@ -614,7 +614,7 @@ func safeName(name string) string {
 		}
 	}
 	s := strings.TrimLeft(b.String(), ".")
-	if s == "" || s == filepath.Ext(name) {
+	if filepath.Ext(s) == "" { // the name was only its extension
 		s = "document" + strings.ToLower(filepath.Ext(name))
 	}
 	return s

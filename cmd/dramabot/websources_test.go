@@ -655,3 +655,19 @@ func TestSourcesFileErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestSafeName(t *testing.T) {
+	for in, want := range map[string]string{
+		"report.pdf":            "report.pdf",
+		"Quarterly report.docx": "Quarterly_report.docx",
+		"短剧报告.pdf":              "短剧报告.pdf",
+		"../../etc/passwd.pdf":  "_.._etc_passwd.pdf",
+		".hidden.docx":          "hidden.docx",
+		".pdf":                  "document.pdf",
+		"a\x00b.pdf":            "a_b.pdf",
+	} {
+		if got := safeName(in); got != want {
+			t.Errorf("safeName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
