@@ -16,7 +16,7 @@ import (
 // before the extractor prunes it.
 type meta struct {
 	title, ogTitle, ldHeadline, h1 string
-	site, ldPublisher, appName     string
+	site, ldPublisher              string
 	date                           string // YYYY-MM-DD
 	author                         string
 	lang                           string
