@@ -21,7 +21,10 @@ func fuzzAnswer(question, text, title, url, quote, label string, n uint8, abstai
 		})
 		a.Figures = append(a.Figures, knowledge.Figure{Text: label, Label: label + " " + title, Citation: i + 1})
 		a.Related = append(a.Related, knowledge.Related{PassageID: "doc#r" + strconv.Itoa(i), Title: quote, URL: url, Publisher: title, Date: label, Text: text + quote})
+		a.FigureTable = append(a.FigureTable, knowledge.FigureRecord{Text: label, Forecast: i%2 == 1,
+			Period: knowledge.FigurePeriod{Label: title}, Source: knowledge.FigureSource{Producer: quote, Publisher: title, Date: label}})
 	}
+	a.FigureMetric, a.FigurePeriod, a.SourcesDiffer = label, question, n%2 == 0
 	return a
 }
 
@@ -125,6 +128,8 @@ func FuzzRender(f *testing.F) {
 		for _, r := range []bot.Reply{
 			{Kind: bot.KindAnswer, RequestID: "r1", Answer: a},
 			{Kind: bot.KindFigures, RequestID: "r2", Answer: a},
+			{Kind: bot.KindTimeline, RequestID: "r5", Timeline: knowledge.FigureTimeline{MetricName: label, Total: 600, Shown: len(a.FigureTable), Undated: int(n),
+				Series: []knowledge.FigureSeries{{UnitName: title, Records: a.FigureTable}, {UnitName: quote, Records: a.FigureTable}}}},
 			{Kind: bot.KindSources, RequestID: "r3", Sources: []knowledge.SourceStat{{Source: knowledge.Source{ID: "doc", Title: title, Publisher: label, Date: label, URL: url}, Passages: int(n)}}},
 		} {
 			msgs, private := renderReply(r, label)

@@ -29,7 +29,10 @@ func fuzzAnswer(question, text, title, url, quote, label string, n uint8, abstai
 		a.Citations = append(a.Citations, c)
 		a.Figures = append(a.Figures, knowledge.Figure{Text: label, Label: label + " " + title, Citation: i + 1})
 		a.Related = append(a.Related, knowledge.Related{PassageID: "doc#r" + strconv.Itoa(i), Title: quote, URL: url, Publisher: title, Text: text + quote})
+		a.FigureTable = append(a.FigureTable, knowledge.FigureRecord{Text: label, Forecast: i%2 == 1,
+			Period: knowledge.FigurePeriod{Label: title}, Source: knowledge.FigureSource{Producer: quote, Publisher: title, Date: label}})
 	}
+	a.FigureMetric, a.FigurePeriod, a.SourcesDiffer = label, question, n%2 == 0
 	return a
 }
 
@@ -56,7 +59,7 @@ func fuzzCheckRendered(t *testing.T, what string, msgs []string) string {
 		}
 		for _, tag := range fuzzTagRE.FindAllStringSubmatch(m, -1) {
 			switch name := tag[2]; {
-			case name == "b", name == "blockquote" && (tag[3] == "" || tag[3] == " expandable"), name == "a" && (tag[1] == "/" || strings.HasPrefix(tag[3], ` href="http`)):
+			case name == "b", name == "i", name == "blockquote" && (tag[3] == "" || tag[3] == " expandable"), name == "a" && (tag[1] == "/" || strings.HasPrefix(tag[3], ` href="http`)):
 			default:
 				t.Fatalf("%s: message %d has a tag dramabot does not render: %q", what, i, tag[0])
 			}
@@ -90,12 +93,24 @@ func FuzzRenderReply(f *testing.F) {
 		}
 		label = strings.ToValidUTF8(label, "\uFFFD")
 		a := fuzzAnswer(question, text, title, url, quote, label, n, abstained)
+		title, quote = strings.ToValidUTF8(title, "\uFFFD"), strings.ToValidUTF8(quote, "\uFFFD")
 		for _, r := range []bot.Reply{
 			{Kind: bot.KindAnswer, RequestID: "r1", Answer: a},
 			{Kind: bot.KindFigures, RequestID: "r2", Answer: a},
+			{Kind: bot.KindTimeline, RequestID: "r5", Timeline: knowledge.FigureTimeline{MetricName: label, Total: 600, Shown: len(a.FigureTable), Undated: int(n),
+				Series: []knowledge.FigureSeries{{UnitName: title, Records: a.FigureTable}, {UnitName: quote, Records: a.FigureTable}}}},
 			{Kind: bot.KindSources, RequestID: "r3", Sources: []knowledge.SourceStat{{Source: knowledge.Source{ID: "doc", Title: a.Citations[0].Title, Publisher: label, Date: label, URL: a.Citations[0].URL}, Passages: int(n)}}},
 		} {
 			fuzzCheckRendered(t, "reply kind "+strconv.Itoa(int(r.Kind)), renderReply(r))
+		}
+		// A chart's caption is valid HTML within Telegram's 1,024.
+		tl := bot.Reply{Kind: bot.KindTimeline, Timeline: knowledge.FigureTimeline{MetricName: label, Series: []knowledge.FigureSeries{{UnitName: title, Records: a.FigureTable}}}}
+		caption, rest := chartCaption(tl)
+		if p, err := telegramtest.ParseHTML(caption); err != nil || telegramtest.UTF16Len(p) > MaxCaptionLen || htmlLen(caption) > MaxCaptionLen {
+			t.Fatalf("caption %q: %v, over %d", caption, err, MaxCaptionLen)
+		}
+		if len(rest) > 0 {
+			fuzzCheckRendered(t, "after the caption", rest)
 		}
 		for _, res := range inlineResults(bot.Reply{Kind: bot.KindAnswer, RequestID: "r4", Answer: a}) {
 			art, ok := res.(*models.InlineQueryResultArticle)
