@@ -248,6 +248,19 @@ func TestPageShowsTheFigureTableAndChart(t *testing.T) {
 		}
 	}
 
+	// On a phone the page does not scroll sideways: a wide table scrolls
+	// in its own box, and the chart shrinks to the width.
+	run("a phone's width",
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Navigate(base+"/?q="+url.QueryEscape("How big was China's micro-drama market in 2024?")),
+		chromedp.WaitVisible(chromedp.CSS(`#chart-img[data-loaded="1"]`)))
+	if w, _ := strconv.Atoi(eval(`String(document.documentElement.scrollWidth)`)); w > 390 {
+		t.Errorf("on a 390-pixel screen the page is %d pixels wide", w)
+	}
+	if w, _ := strconv.Atoi(eval(`String(Math.round(document.getElementById('chart-img').getBoundingClientRect().width))`)); w > 390 || w < 300 {
+		t.Errorf("on a 390-pixel screen the chart is %d pixels wide", w)
+	}
+
 	run("ask a question without figures",
 		chromedp.Navigate(base+"/?q="+url.QueryEscape("Who regulates micro-dramas in China?")),
 		chromedp.WaitReady(chromedp.CSS(`body[data-state="idle"] #result[data-seq="1"]`)))
