@@ -1,0 +1,6 @@
+//go:build race
+
+package main
+
+// raceEnabled lets load tests scale down under the race detector.
+const raceEnabled = true
