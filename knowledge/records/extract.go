@@ -41,8 +41,14 @@ func extractSentence(s string) []Record {
 	marked := forecastMark.MatchString(s)
 	// The forecast cues of the sentence, found once rather than in the
 	// text before each figure.
-	cues := forecastBefore.FindAllStringIndex(s, -1)
-	estimates := estimateWord.FindAllStringIndex(s, -1)
+	// (A sentence without their words is not searched at all.)
+	var cues, estimates [][]int
+	if holdsAny(low, forecastWords) {
+		cues = forecastBefore.FindAllStringIndex(s, -1)
+	}
+	if holdsAny(low, estimateWords) {
+		estimates = estimateWord.FindAllStringIndex(s, -1)
+	}
 	var out []Record
 	for i, f := range figs {
 		lo, hi := clause(s, f.start, f.end)
@@ -101,6 +107,24 @@ func extractSentence(s string) []Record {
 		}
 	}
 	return out
+}
+
+// forecastWords and estimateWords hold a word of every match of
+// forecastBefore and estimateWord, in lower case.
+var (
+	forecastWords = []string{"expect", "project", "forecast", "will", "would", "could", "likely", "aim", "goal", "target",
+		"预计", "有望", "将", "预测", "目标", "计划", "预估"}
+	estimateWords = []string{"estimat", "估算", "估计", "预估"}
+)
+
+// holdsAny reports whether s holds one of the texts, anywhere.
+func holdsAny(s string, texts []string) bool {
+	for _, t := range texts {
+		if strings.Contains(s, t) {
+			return true
+		}
+	}
+	return false
 }
 
 // cueWithin reports whether one of the cues (byte ranges) lies within

@@ -172,8 +172,11 @@ func extractPassage(src knowledge.Source, p knowledge.Passage) []Record {
 		zhFirst := strings.HasPrefix(note.PageLang, "zh")
 		out = mergeLines(lines, zhFirst)
 	}
+	// The note's period and the publication date are read once for all
+	// the passage's records.
+	fb := fallbacks(note, src.Date)
 	for i := range out {
-		fillPeriod(&out[i], note, src.Date)
+		fillPeriod(&out[i], fb)
 		// A forecast note may mark some of its years as actual: "2024
 		// (actual) to 2030 (forecast)".
 		if note != nil && strings.Contains(note.Period, out[i].Period.Label+" (actual)") {
@@ -277,9 +280,31 @@ func merge(a *Record, b Record) {
 	a.Estimate = a.Estimate || b.Estimate
 }
 
+// periodFallbacks are the periods a record whose sentence names none
+// takes: the note's period field, else the publication date (as of it).
+type periodFallbacks struct {
+	note, published Period
+}
+
+func fallbacks(note *knowledge.NoteInfo, published string) periodFallbacks {
+	var fb periodFallbacks
+	if note != nil {
+		if p, ok := ParsePeriod(note.Period); ok {
+			p.Basis = BasisNote
+			fb.note = p
+		}
+	}
+	if p, ok := ParsePeriod(published); ok {
+		p = asOf(p)
+		p.Basis = BasisPublished
+		fb.published = p
+	}
+	return fb
+}
+
 // fillPeriod gives a record whose sentence names no period the note's
 // period, or else the publication date.
-func fillPeriod(r *Record, note *knowledge.NoteInfo, published string) {
+func fillPeriod(r *Record, fb periodFallbacks) {
 	defer func() {
 		r.fallback = Period{}
 		if r.endpoint != "" && r.Period.Kind == KindRange {
@@ -293,21 +318,16 @@ func fillPeriod(r *Record, note *knowledge.NoteInfo, published string) {
 		r.Period.Basis = BasisText
 		return
 	}
-	if note != nil {
-		if p, ok := ParsePeriod(note.Period); ok {
-			p.Basis = BasisNote
-			r.Period = p
-			return
-		}
+	if !fb.note.IsZero() {
+		r.Period = fb.note
+		return
 	}
 	if !r.fallback.IsZero() {
 		r.Period = r.fallback
 		r.Period.Basis = BasisText
 		return
 	}
-	if p, ok := ParsePeriod(published); ok {
-		p = asOf(p)
-		p.Basis = BasisPublished
+	if p := fb.published; !p.IsZero() {
 		r.Period = p
 	}
 }

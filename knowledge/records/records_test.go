@@ -102,7 +102,7 @@ func TestExtractSentence(t *testing.T) {
 func sentenceRecords(s string) []Record {
 	rs := extractSentence(s)
 	for i := range rs {
-		fillPeriod(&rs[i], nil, "")
+		fillPeriod(&rs[i], periodFallbacks{})
 	}
 	return rs
 }
