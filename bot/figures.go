@@ -66,7 +66,7 @@ var figureTextsZH = FigureTexts{
 	Undated:    "%d 项数据未注明时间，未列出。",
 	Timeline:   "%s：各来源数据",
 	NoChart:    "只有一项数据，不作图。",
-	Unit:       "单位：%s",
+	Unit:       "单位（%s）",
 }
 
 // FT returns the figure texts of a language.

@@ -27,7 +27,8 @@ func PlainBlocksLang(l Lang, a knowledge.Answer) []string {
 	if len(a.Figures) > 0 {
 		blocks = append(blocks, t.Figures+t.Colon+FiguresLineLang(l, a.Figures))
 	}
-	if table := PlainTable(l, a, MaxTableRows); len(table) > 0 {
+	// A terminal shows the whole table; the chats, MaxTableRows of it.
+	if table := PlainTable(l, a, len(a.FigureTable)); len(table) > 0 {
 		blocks = append(blocks, strings.Join(table, "\n"))
 	}
 	for _, c := range a.Citations {
