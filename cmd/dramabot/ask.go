@@ -40,6 +40,10 @@ func cmdAsk(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		return err
 	}
+	defer lib.close()
+	if err := lib.needIndex(); err != nil {
+		return err
+	}
 	k, err := answerer(&cfg, lib.engine, log, nil)
 	if err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 	"dramabot/knowledge/figures"
 	"dramabot/knowledge/glossary"
 	"dramabot/knowledge/ingest"
+	"dramabot/knowledge/pgstore"
 	"dramabot/knowledge/store"
 	"dramabot/knowledge/wordnet"
 )
@@ -38,13 +39,20 @@ type config struct {
 	// strictIndex makes a failed index refresh an error even when an
 	// older index could be served (the index command).
 	strictIndex bool
+	// writer: this process writes a PostgreSQL index (the index command,
+	// serve --role indexer); the embedded store is always written.
+	writer bool
 	DataDir     string
-	Embedder    string
-	EmbedModel  string
-	EmbedURL    string
-	EmbedDim    int
-	LogLevel    string
-	LogFormat   string
+	// Store is a PostgreSQL connection string, or "" for the embedded
+	// store; Role is the process's part with PostgreSQL (stores.go).
+	Store      string
+	Role       string
+	Embedder   string
+	EmbedModel string
+	EmbedURL   string
+	EmbedDim   int
+	LogLevel   string
+	LogFormat  string
 
 	// serve
 	Addr                  string
@@ -145,7 +153,11 @@ func (cfg *config) embedder() (store.Embedder, error) {
 
 // library is the loaded knowledge: documents, the index and the engine.
 type library struct {
-	store    *store.Store
+	store passageStore
+	// pg is the store when it is PostgreSQL, and records its figure
+	// records (the embedded store keeps its own); both nil otherwise.
+	pg       *pgstore.Store
+	records  *pgRecords
 	engine   *knowledge.Engine
 	problems []ingest.Problem
 	changes  store.Changes
@@ -197,11 +209,16 @@ func loadDocs(cfg *config) ([]knowledge.Document, []ingest.Problem, error) {
 }
 
 // openLibrary loads the documents, opens the store in the data dir and
-// brings it up to date with the documents.
+// brings it up to date with the documents. With a PostgreSQL store only
+// the indexer (cfg.writer) loads documents and writes; the others answer
+// from what it wrote.
 func openLibrary(ctx context.Context, cfg *config, log *slog.Logger) (*library, error) {
 	emb, err := cfg.embedder()
 	if err != nil {
 		return nil, err
+	}
+	if cfg.usesPostgres() && !cfg.writer {
+		return openReader(ctx, cfg, emb, log)
 	}
 	docs, problems, err := loadDocs(cfg)
 	if err != nil {
@@ -210,15 +227,26 @@ func openLibrary(ctx context.Context, cfg *config, log *slog.Logger) (*library, 
 	for _, p := range problems {
 		log.Warn("document skipped", "path", p.Path, "reason", p.Err.Error())
 	}
-	dir := cfg.DataDir
-	if dir == "-" {
-		dir = ""
+	lib := &library{problems: problems, log: log, cfg: cfg}
+	if cfg.usesPostgres() {
+		pg, err := openPG(ctx, cfg, emb, log)
+		if err != nil {
+			return nil, err
+		}
+		lib.store, lib.pg = pg, pg
+	} else {
+		dir := cfg.DataDir
+		if dir == "-" {
+			dir = ""
+		}
+		st, err := store.Open(store.Options{Dir: dir, Embedder: emb, Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		lib.store = st
 	}
-	st, err := store.Open(store.Options{Dir: dir, Embedder: emb, Logger: log})
-	if err != nil {
-		return nil, err
-	}
-	lib := &library{store: st, problems: problems, log: log, cfg: cfg, recovered: st.Recovered()}
+	st := lib.store
+	lib.recovered = st.Recovered()
 	lib.changes, err = st.Sync(ctx, docs)
 	switch {
 	case errors.Is(err, store.ErrSnapshot):
@@ -230,11 +258,55 @@ func openLibrary(ctx context.Context, cfg *config, log *slog.Logger) (*library, 
 		// not at all. `dramabot index` and a reindex report the error.
 		log.Error("index not refreshed; answering from the previous index", "err", err)
 	case err != nil:
+		lib.close()
 		return nil, err
 	}
-	lib.engine = knowledge.NewEngine(st, knowledge.EngineOptions{Embedder: emb.Name, Version: version, Translator: dict.Default(), Expander: glossary.Default(), Thesaurus: wordnet.Default(),
-		Figures: figures.New(st)})
+	lib.newEngine(emb)
 	return lib, nil
+}
+
+// openReader opens a PostgreSQL index to answer from, without writing.
+func openReader(ctx context.Context, cfg *config, emb store.Embedder, log *slog.Logger) (*library, error) {
+	pg, err := openPG(ctx, cfg, emb, log)
+	if err != nil {
+		return nil, err
+	}
+	lib := &library{store: pg, pg: pg, log: log, cfg: cfg, recovered: pg.Recovered()}
+	if lib.recovered != "" {
+		log.Warn("answering lexically until the indexer rebuilds the index", "reason", lib.recovered)
+	}
+	lib.newEngine(emb)
+	return lib, nil
+}
+
+// newEngine builds the engine over the library's store.
+func (lib *library) newEngine(emb store.Embedder) {
+	var recs figures.Records
+	if lib.pg != nil {
+		lib.records = newPGRecords(lib.pg)
+		recs = lib.records
+	} else {
+		recs = lib.store.(*store.Store)
+	}
+	lib.engine = knowledge.NewEngine(lib.store, knowledge.EngineOptions{Embedder: emb.Name, Version: version, Translator: dict.Default(), Expander: glossary.Default(), Thesaurus: wordnet.Default(),
+		Figures: figures.New(recs)})
+}
+
+// close releases the store's connections (PostgreSQL's; the embedded
+// store holds none).
+func (lib *library) close() {
+	if lib.pg != nil {
+		lib.pg.Close()
+	}
+}
+
+// needIndex reports an empty PostgreSQL index to a command that only
+// reads it: it has nothing to answer from until the indexer ran.
+func (lib *library) needIndex() error {
+	if lib.pg != nil && lib.store.Stats().Passages == 0 {
+		return errEmptyIndex
+	}
+	return nil
 }
 
 // reindex reloads the documents and syncs the store; answers keep coming
@@ -253,6 +325,9 @@ func (lib *library) reindex(ctx context.Context) (string, error) {
 	}
 	if err != nil {
 		lib.log.Warn("index kept in memory only", "err", err)
+	}
+	if lib.records != nil {
+		lib.records.refresh()
 	}
 	lib.log.Info("reindexed", "changes", ch.String())
 	return ch.String(), nil

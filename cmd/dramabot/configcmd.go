@@ -36,6 +36,8 @@ func shown(s *setting, v value) string {
 		return "(not set)"
 	case s.secret:
 		return "(set, redacted)"
+	case text != "" && s.redact != nil:
+		return s.redact(text)
 	case text != "":
 		return text
 	case s.unset != "":

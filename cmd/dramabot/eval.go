@@ -19,6 +19,7 @@ import (
 	"dramabot/knowledge"
 	"dramabot/knowledge/dict"
 	"dramabot/knowledge/glossary"
+	"dramabot/knowledge/ingest"
 	"dramabot/knowledge/store"
 	"dramabot/knowledge/wordnet"
 )
@@ -87,7 +88,7 @@ type answerFunc func(ctx context.Context, q string) (knowledge.Answer, []knowled
 
 func cmdEval(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var cfg config
-	cl := newCLI("eval", onEval, "Usage: dramabot eval --questions FILE [--docs PATH ...] [--k 5] [--json] [--per-question FILE]\n\nRuns every question through the same retrieve-and-answer code as ask and the bots, and\nreports retrieval (hit@1, hit@5, MRR@10) and answer quality. Without --docs it uses the\nembedded default corpus; with --docs, only those documents. The index is built in memory.", getenv, stderr, &cfg)
+	cl := newCLI("eval", onEval, "Usage: dramabot eval --questions FILE [--docs PATH ...] [--k 5] [--json] [--per-question FILE]\n\nRuns every question through the same retrieve-and-answer code as ask and the bots, and\nreports retrieval (hit@1, hit@5, MRR@10) and answer quality. Without --docs it uses the\nembedded default corpus; with --docs, only those documents. The index is built in memory;\nwith --store it is the PostgreSQL index as dramabot index wrote it (index_seconds is then 0).", getenv, stderr, &cfg)
 	questionsPath := cl.fs.String("questions", "", "questions file (JSONL: id, question, answers, passage_id)")
 	k := cl.fs.Int("k", 5, "passages the answer may quote from")
 	asJSON := cl.fs.Bool("json", false, "end the output with one JSON line of the metrics")
@@ -113,27 +114,49 @@ func cmdEval(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	cfg.NoDefault = len(cfg.Docs) > 0
 	emb, err := cfg.embedder()
 	if err != nil {
 		return err
 	}
-	docs, problems, err := loadDocs(&cfg)
-	if err != nil {
-		return err
+	var st passageStore
+	var docs []knowledge.Document
+	var indexSeconds float64
+	if cfg.usesPostgres() {
+		// The index the indexer wrote, as the replicas answer from it:
+		// eval never writes a shared index.
+		if len(cfg.Docs) > 0 {
+			return &usageError{"eval: --docs and --store: eval measures the index in PostgreSQL as dramabot index wrote it; index the documents there first, or leave out --store"}
+		}
+		pg, err := openPG(ctx, &cfg, emb, log)
+		if err != nil {
+			return err
+		}
+		defer pg.Close()
+		if pg.Stats().Passages == 0 {
+			return errEmptyIndex
+		}
+		st, docs = pg, storeDocs(pg)
+	} else {
+		cfg.NoDefault = len(cfg.Docs) > 0
+		var problems []ingest.Problem
+		docs, problems, err = loadDocs(&cfg)
+		if err != nil {
+			return err
+		}
+		for _, p := range problems {
+			log.Warn("document skipped", "path", p.Path, "reason", p.Err.Error())
+		}
+		mem, err := store.Open(store.Options{Embedder: emb, Logger: log})
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		if _, err := mem.Sync(ctx, docs); err != nil {
+			return err
+		}
+		indexSeconds = time.Since(start).Seconds()
+		st = mem
 	}
-	for _, p := range problems {
-		log.Warn("document skipped", "path", p.Path, "reason", p.Err.Error())
-	}
-	st, err := store.Open(store.Options{Embedder: emb, Logger: log})
-	if err != nil {
-		return err
-	}
-	start := time.Now()
-	if _, err := st.Sync(ctx, docs); err != nil {
-		return err
-	}
-	indexSeconds := time.Since(start).Seconds()
 	engine := knowledge.NewEngine(st, knowledge.EngineOptions{TopK: *k, Embedder: emb.Name, Version: version, Translator: dict.Default(), Expander: glossary.Default(), Thesaurus: wordnet.Default()})
 	answer := func(ctx context.Context, q string) (knowledge.Answer, []knowledge.Hit, knowledge.Report, error) {
 		a, hits, err := engine.AnswerWithHits(ctx, q)

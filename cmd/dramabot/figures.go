@@ -31,6 +31,10 @@ func cmdFigures(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
+	defer lib.close()
+	if err := lib.needIndex(); err != nil {
+		return err
+	}
 	tl, err := lib.engine.Timeline(ctx, topic)
 	if err != nil {
 		// Not a metric, or no figures: a message, as in the chats.

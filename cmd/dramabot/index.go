@@ -8,7 +8,7 @@ import (
 
 func cmdIndex(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var cfg config
-	cl := newCLI("index", onIndex, "Usage: dramabot index [flags]\n\nFetches the web sources (--source, --sources-file), then builds or refreshes the index in the data dir\nand prints what was added, changed and removed.", getenv, stderr, &cfg)
+	cl := newCLI("index", onIndex, "Usage: dramabot index [flags]\n\nFetches the web sources (--source, --sources-file), then builds or refreshes the index in the data dir\n(or in PostgreSQL with --store: this command is then the writer, and the replicas follow the new\nversion) and prints what was added, changed and removed.", getenv, stderr, &cfg)
 	if err := cl.parse(args); err != nil {
 		return err
 	}
@@ -16,7 +16,10 @@ func cmdIndex(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	cfg.strictIndex = true
+	if _, err := cfg.role(); err != nil {
+		return err
+	}
+	cfg.strictIndex, cfg.writer = true, true
 	if err := fetchWebSources(ctx, &cfg, log, stdout); err != nil {
 		return err
 	}
@@ -24,6 +27,7 @@ func cmdIndex(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	defer lib.close()
 	if lib.persistErr != nil {
 		// Indexing is for the data dir: an index kept in memory only is
 		// lost when the command ends.

@@ -30,9 +30,13 @@ import (
 // shutdownTimeout bounds the HTTP server's drain on SIGTERM.
 const shutdownTimeout = 15 * time.Second
 
+// readyPingTimeout bounds /readyz's check of PostgreSQL: a probe must
+// answer even when the database does not.
+const readyPingTimeout = 2 * time.Second
+
 func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var cfg config
-	cl := newCLI("serve", onServe, "Usage: dramabot serve [flags]\n\nRuns the HTTP API and web page, and the Telegram and Discord bots when their tokens are set.\nSIGHUP rebuilds the index from the sources without downtime; SIGTERM shuts down cleanly.", getenv, stderr, &cfg)
+	cl := newCLI("serve", onServe, "Usage: dramabot serve [flags]\n\nRuns the HTTP API and web page, and the Telegram and Discord bots when their tokens are set.\nSIGHUP rebuilds the index from the sources without downtime; SIGTERM shuts down cleanly.\n\nWith a PostgreSQL --store, one process is the indexer (--role indexer: it fetches, embeds and\nwrites, as dramabot index does) and the others are replicas (--role replica, the default: they\nonly read, and switch to each new version of the index without a restart; SIGHUP makes them\nlook at once). The embedded store has no roles.", getenv, stderr, &cfg)
 	if err := cl.parse(args); err != nil {
 		return err
 	}
@@ -50,17 +54,32 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 	if _, err := cfg.LLM.client(cfg.secrets.LLMAPIKey); err != nil {
 		return err // before the index is built
 	}
-	// The web sources answer from what was last fetched; the refresh loop
-	// below fetches them again when they are due.
-	ref, err := websource.New(websource.Options{Fetcher: cfg.fetcher(log), DataDir: cfg.dataDir(), Logger: log,
-		PDF: pdf.New(), DOCX: docx.Reader{}, Jitter: refreshJitter})
+	role, err := cfg.role()
 	if err != nil {
 		return err
 	}
-	cfg.web = &webRefresher{ref: ref, cfg: cfg, log: log}
+	cfg.writer = role == roleIndexer
+	var ref *websource.Refresher
+	if role != roleReplica {
+		// The web sources answer from what was last fetched; the refresh
+		// loop below fetches them again when they are due. A replica
+		// fetches nothing: the indexer does.
+		ref, err = websource.New(websource.Options{Fetcher: cfg.fetcher(log), DataDir: cfg.dataDir(), Logger: log,
+			PDF: pdf.New(), DOCX: docx.Reader{}, Jitter: refreshJitter})
+		if err != nil {
+			return err
+		}
+		cfg.web = &webRefresher{ref: ref, cfg: cfg, log: log}
+	}
 	lib, err := openLibrary(ctx, cfg, log)
 	if err != nil {
 		return err
+	}
+	defer lib.close()
+	if role == roleReplica && cfg.secrets.TelegramToken != "" && cfg.TelegramWebhook == "" {
+		// Telegram hands each update to one getUpdates caller: replicas
+		// polling at once would take turns failing.
+		log.Warn("several replicas need Telegram's webhook mode (TELEGRAM_WEBHOOK_URL behind one proxy); long polling works for one process only")
 	}
 	// Read the dictionary for Chinese questions now rather than on the
 	// first one (0.3 s).
@@ -73,10 +92,15 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 	st := lib.store.Stats()
 	metrics.SetIndex(st.Passages, st.BuiltAt)
 	metrics.SetBuildInfo(version, st.Embedder)
-	for _, ws := range ref.Statuses() {
-		metrics.SetWebPassages(ws.Name, ws.Passages)
+	if ref != nil {
+		for _, ws := range ref.Statuses() {
+			metrics.SetWebPassages(ws.Name, ws.Passages)
+		}
 	}
-	log.Info("index ready", "passages", st.Passages, "sources", st.Sources, "embedder", st.Embedder, "changes", lib.changes.String())
+	if st.Passages == 0 && role == roleReplica {
+		log.Warn("the index in PostgreSQL is empty: not ready until the indexer has written it")
+	}
+	log.Info("index ready", "role", role, "passages", st.Passages, "sources", st.Sources, "embedder", st.Embedder, "changes", lib.changes.String())
 
 	var reindexMu sync.Mutex
 	var core *bot.Core
@@ -110,11 +134,35 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 		}
 		return summary, err
 	}
-	cfg.web.reindex = reindex
+	// A replica neither reindexes nor adds sources: the chats say so.
+	var sources bot.SourceAdder
+	if cfg.web != nil {
+		cfg.web.reindex = reindex
+		sources = cfg.web
+	} else {
+		reindex = nil
+	}
 	core = bot.New(bot.Config{
 		Knowledge: k, Logger: log, Metrics: metrics, RateLimit: cfg.RateLimit,
-		Admins: cfg.Admins, Reindex: reindex, Sources: cfg.web, Version: version, DataDir: cfg.DataDir,
+		Admins: cfg.Admins, Reindex: reindex, Sources: sources, Version: version, DataDir: cfg.DataDir,
 	})
+	// followed switches to a version of the PostgreSQL index another
+	// process wrote. The store swaps its view atomically (searches read
+	// the database and never pause); the figure records follow, and the
+	// subscriptions hear of the added passages.
+	followed := func(ctx context.Context, v int64) {
+		added := lib.records.refresh()
+		st := lib.store.Stats()
+		metrics.SetIndex(st.Passages, st.BuiltAt)
+		log.Info("switched to a new version of the index", "version", v, "passages", st.Passages, "added", len(added))
+		if len(added) > 0 {
+			go func(l bot.ReindexListener) {
+				actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+				defer cancel()
+				l.PassagesAdded(actx, added)
+			}(core)
+		}
+	}
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -156,6 +204,14 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 		mount["POST "+tg.WebhookPath()] = tg.WebhookHandler()
 	}
 	ready := func() error {
+		if lib.pg != nil {
+			// Answers read PostgreSQL: without it there are none.
+			pctx, cancel := context.WithTimeout(ctx, readyPingTimeout)
+			defer cancel()
+			if err := lib.pg.Ping(pctx); err != nil {
+				return errors.New("database unreachable")
+			}
+		}
 		if lib.store.Stats().Passages == 0 {
 			return errors.New("index not loaded")
 		}
@@ -196,7 +252,12 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 		goRun("discord", dc.Run)
 	}
 
-	if cfg.Refresh > 0 {
+	if lib.pg != nil {
+		goRun("index watch", func(ctx context.Context) error {
+			return lib.pg.Watch(ctx, func(v int64) { followed(ctx, v) })
+		})
+	}
+	if cfg.Refresh > 0 && cfg.web != nil {
 		goRun("web sources", func(ctx context.Context) error {
 			refreshLoop(ctx, cfg.web, reindex, metrics, log)
 			return nil
@@ -209,6 +270,16 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 	for done := false; !done; {
 		select {
 		case <-hup:
+			if reindex == nil {
+				go func() {
+					if moved, err := lib.pg.Reload(ctx); err != nil {
+						log.Error("checking the index version on SIGHUP failed", "err", err)
+					} else if moved {
+						followed(ctx, lib.pg.Version())
+					}
+				}()
+				continue
+			}
 			go func() {
 				if summary, err := reindex(ctx); err != nil {
 					log.Error("reindex on SIGHUP failed; still serving the previous index", "err", err)

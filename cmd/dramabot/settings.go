@@ -69,6 +69,9 @@ type setting struct {
 	// secret: environment only (or a file named by ENV_FILE), redacted by
 	// `dramabot config`, never logged.
 	secret bool
+	// redact shows the value in `dramabot config` without the secret it
+	// may hold (a connection string's password).
+	redact func(string) string
 	// oldNegative is a deprecated flag that still works: given alone it
 	// sets this boolean setting to false.
 	oldNegative string
@@ -89,6 +92,12 @@ var settings = []setting{
 	{name: "data", env: "DRAMABOT_DATA", def: "(user cache dir)/dramabot", dynamic: defaultDataDir, on: onCorpus&^onEval | onFeedback,
 		help: `data directory for the index snapshot, the feedback log, the subscriptions and the web sources' last content; "-" keeps them in memory only`,
 		bind: text(func(c *config) *string { return &c.DataDir })},
+	{name: "store", env: "DRAMABOT_STORE", on: onCorpus, unset: "(embedded: the index snapshot in the data dir)", redact: redactDSN,
+		help: "where the index lives: empty for the embedded store in the data dir, or a PostgreSQL database with pgvector shared by one indexer and many replicas (postgres://user:password@host:5432/db); the password is never printed: give it in the variable or a .pgpass file rather than a flag, which shows in the process list",
+		bind: text(func(c *config) *string { return &c.Store })},
+	{name: "role", env: "DRAMABOT_ROLE", on: onServe, unset: "(replica with a PostgreSQL --store; none with the embedded store)",
+		help: "with a PostgreSQL --store: indexer (fetches the web sources, embeds and writes the index: one per database) or replica (only reads, and follows each new version of the index without a restart); the embedded store has no roles and refuses this flag",
+		bind: text(func(c *config) *string { return &c.Role })},
 	{name: "source", env: "DRAMABOT_SOURCES", on: onIndex | onServe, unset: "(none)",
 		help: "a web source to fetch and keep fresh: a page, an RSS/Atom feed, a sitemap, a PDF or DOCX URL; repeatable; the variable takes a comma- or space-separated list",
 		bind: urls(func(c *config) *[]string { return &c.Sources })},

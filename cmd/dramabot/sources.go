@@ -44,6 +44,10 @@ func cmdSources(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
+	defer lib.close()
+	if err := lib.needIndex(); err != nil {
+		return err
+	}
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(lib.engine.Sources())
 	}
