@@ -191,6 +191,17 @@ func TestIndexerAndReplica(t *testing.T) {
 	if n := l.failures.Load(); n > 0 {
 		t.Errorf("%d of %d requests failed; the first: %s", n, l.requests.Load(), l.firstFailure)
 	}
+
+	// A new source is cited with its title and publisher from its first
+	// answer: the replica does not wait for its next look at the version.
+	if err := os.WriteFile(filepath.Join(docs, "quexal.md"), []byte("---\ntitle: Quexal survey\npublisher: Quexal Research\ndate: 2025-07-01\n---\nQuexal Pictures filmed 19 vertical dramas in Hengdian in 2025.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	index(t, idx)
+	a, code, err := askHTTP(base, "How many vertical dramas did Quexal Pictures film?")
+	if err != nil || code != 200 || !strings.Contains(a.Text, "19") || len(a.Citations) == 0 || a.Citations[0].Title != "Quexal survey" || a.Citations[0].Publisher != "Quexal Research" {
+		t.Errorf("a new source right after the index run: %d %v %q %+v", code, err, a.Text, a.Citations)
+	}
 }
 
 // TestStoreParity: eval gives the same answers on the seed dev questions

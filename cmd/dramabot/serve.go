@@ -155,7 +155,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 		st := lib.store.Stats()
 		metrics.SetIndex(st.Passages, st.BuiltAt)
 		log.Info("switched to a new version of the index", "version", v, "passages", st.Passages, "added", len(added))
-		if len(added) > 0 {
+		// The indexer's own reindex tells the subscriptions itself.
+		if len(added) > 0 && role == roleReplica {
 			go func(l bot.ReindexListener) {
 				actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
 				defer cancel()

@@ -148,6 +148,18 @@ func (s *Store) Search(ctx context.Context, query string, k int) (knowledge.Retr
 	if err != nil {
 		return knowledge.Retrieval{}, fmt.Errorf("pgstore: search: %w", err)
 	}
+	// The search read the database as it is now, the view may be of the
+	// version before: a hit from a source the view does not know yet
+	// reloads it rather than being cited without its title.
+	for i := range ret.Hits {
+		if _, ok := v.srcIndex[ret.Hits[i].Passage.SourceID]; !ok {
+			if _, err := s.Reload(ctx); err != nil {
+				s.log.Warn("reloading the index description failed", "err", err)
+			}
+			v = s.cur.Load()
+			break
+		}
+	}
 	for i := range ret.Hits {
 		ret.Hits[i].Source = v.source(ret.Hits[i].Passage.SourceID)
 	}

@@ -19,6 +19,9 @@ func (s *Store) Watch(ctx context.Context, changed func(version int64)) error {
 	go s.listen(ctx, notes)
 	tick := time.NewTicker(s.opts.PollInterval)
 	defer tick.Stop()
+	// The version last reported, rather than whether this Reload moved
+	// it: a Search or a Sync of this process may have reloaded first.
+	last := s.Version()
 	for {
 		select {
 		case <-ctx.Done():
@@ -26,14 +29,17 @@ func (s *Store) Watch(ctx context.Context, changed func(version int64)) error {
 		case <-notes:
 		case <-tick.C:
 		}
-		moved, err := s.Reload(ctx)
+		_, err := s.Reload(ctx)
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return nil
 		case err != nil:
 			s.log.Warn("checking the index version failed; trying again", "err", err)
-		case moved && changed != nil:
-			changed(s.Version())
+		case s.Version() != last:
+			last = s.Version()
+			if changed != nil {
+				changed(last)
+			}
 		}
 	}
 }
