@@ -82,6 +82,7 @@ type load struct {
 	requests, failures atomic.Int64
 	mu                 sync.Mutex
 	firstFailure       string
+	latencies          []time.Duration
 	wg                 sync.WaitGroup
 	cancel             context.CancelFunc
 }
@@ -97,8 +98,13 @@ func startLoad(bases []string, clients int) *load {
 				if (i+j)%2 == 1 {
 					q, want = zorblaxQuestion, []string{"37", "41", "53"}
 				}
+				t0 := time.Now()
 				a, code, err := askHTTP(base, q)
+				took := time.Since(t0)
 				l.requests.Add(1)
+				l.mu.Lock()
+				l.latencies = append(l.latencies, took)
+				l.mu.Unlock()
 				if err != nil || code != http.StatusOK || !slices.ContainsFunc(want, func(w string) bool { return strings.Contains(a.Text, w) }) {
 					l.failures.Add(1)
 					l.mu.Lock()
@@ -114,6 +120,18 @@ func startLoad(bases []string, clients int) *load {
 }
 
 func (l *load) stop() { l.cancel(); l.wg.Wait() }
+
+// percentile is the p-th percentile of the requests' latencies.
+func (l *load) percentile(p float64) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.latencies) == 0 {
+		return 0
+	}
+	d := slices.Clone(l.latencies)
+	slices.Sort(d)
+	return d[min(len(d)-1, int(p/100*float64(len(d))))]
+}
 
 // waitAnswer waits until base answers question with want in the text, and
 // returns how long it took.
@@ -457,5 +475,59 @@ func (p *cutProxy) cut(down bool) {
 		for c := range p.conns {
 			c.Close()
 		}
+	}
+}
+
+// TestReplicasUnderLoad is the deployment's scenario, on loopback: one
+// indexer (dramabot index) and two replicas on one PostgreSQL; questions
+// at concurrency 32 for 60 s over both replicas while the indexer
+// reindexes twice with a changed document. Each reindex must be answered
+// by both replicas within 5 s, and no request may fail. It takes a
+// minute: -short skips it.
+func TestReplicasUnderLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("60 s of load: run without -short")
+	}
+	const (
+		clients  = 32
+		duration = 60 * time.Second
+		within   = 5 * time.Second
+	)
+	env := pgEnv(t)
+	docs := t.TempDir()
+	writeZorblax(t, docs, 37)
+	idx := indexerEnv(t, env, docs)
+	index(t, idx)
+	var bases []string
+	for range 2 {
+		base, stop := startServe(t, with(env, "DRAMABOT_ROLE", "replica"))
+		defer stop()
+		bases = append(bases, base)
+	}
+	start := time.Now()
+	l := startLoad(bases, clients)
+	for i, n := range []int{41, 53} {
+		time.Sleep(time.Until(start.Add(time.Duration(i+1) * duration / 3)))
+		writeZorblax(t, docs, n)
+		t0 := time.Now()
+		index(t, idx)
+		indexed := time.Since(t0)
+		for _, base := range bases {
+			took := waitAnswer(t, base, zorblaxQuestion, fmt.Sprint(n), 30*time.Second)
+			t.Logf("reindex %d: index run %s; %s answered from it %s after", i+1, indexed.Round(time.Millisecond), base, took.Round(time.Millisecond))
+			if took > within {
+				t.Errorf("reindex %d: %s took %s to answer from the new version (want %s)", i+1, base, took, within)
+			}
+		}
+	}
+	time.Sleep(time.Until(start.Add(duration)))
+	l.stop()
+	elapsed := time.Since(start)
+	n := l.requests.Load()
+	t.Logf("%d requests in %s at concurrency %d over 2 replicas: %.0f/s, p50 %s, p95 %s, p99 %s, %d failed",
+		n, elapsed.Round(time.Millisecond), clients, float64(n)/elapsed.Seconds(),
+		l.percentile(50).Round(time.Millisecond), l.percentile(95).Round(time.Millisecond), l.percentile(99).Round(time.Millisecond), l.failures.Load())
+	if f := l.failures.Load(); f > 0 {
+		t.Errorf("%d of %d requests failed; the first: %s", f, n, l.firstFailure)
 	}
 }
