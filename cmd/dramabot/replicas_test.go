@@ -222,6 +222,44 @@ func TestIndexerAndReplica(t *testing.T) {
 	}
 }
 
+// TestServeIndexer: `serve --role indexer` writes the index into
+// PostgreSQL at start and answers from it; a replica started next to it
+// answers the same.
+func TestServeIndexer(t *testing.T) {
+	env := pgEnv(t)
+	docs := t.TempDir()
+	writeZorblax(t, docs, 37)
+	indexer, stop := startServe(t, with(indexerEnv(t, env, docs), "DRAMABOT_ROLE", "indexer"))
+	defer stop()
+	replica, stopReplica := startServe(t, with(env, "DRAMABOT_ROLE", "replica"))
+	defer stopReplica()
+	for _, base := range []string{indexer, replica} {
+		if a, code, err := askHTTP(base, zorblaxQuestion); err != nil || code != 200 || !strings.Contains(a.Text, "37") {
+			t.Errorf("%s: %d %v %q", base, code, err, a.Text)
+		}
+		if c := getStatus(t, base+"/readyz"); c != 200 {
+			t.Errorf("%s/readyz = %d", base, c)
+		}
+	}
+}
+
+// TestReplicaBeforeIndexer: a replica started on an empty database (as
+// compose starts it, next to the indexer) is not ready, then ready and
+// answering once the first index run is written.
+func TestReplicaBeforeIndexer(t *testing.T) {
+	env := pgEnv(t)
+	base, stop := startServe(t, with(env, "DRAMABOT_ROLE", "replica"))
+	defer stop()
+	if c := getStatus(t, base+"/readyz"); c != http.StatusServiceUnavailable {
+		t.Errorf("/readyz on an empty index = %d", c)
+	}
+	index(t, indexerEnv(t, env, ""))
+	waitAnswer(t, base, jobsQuestion, "647,000", 5*time.Second)
+	if c := getStatus(t, base+"/readyz"); c != 200 {
+		t.Errorf("/readyz after the index run = %d", c)
+	}
+}
+
 // TestStoreParity: eval gives the same answers on the seed dev questions
 // from the embedded store and from PostgreSQL, filled by dramabot index.
 func TestStoreParity(t *testing.T) {
