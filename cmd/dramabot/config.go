@@ -41,8 +41,8 @@ type config struct {
 	strictIndex bool
 	// writer: this process writes a PostgreSQL index (the index command,
 	// serve --role indexer); the embedded store is always written.
-	writer bool
-	DataDir     string
+	writer  bool
+	DataDir string
 	// Store is a PostgreSQL connection string, or "" for the embedded
 	// store; Role is the process's part with PostgreSQL (stores.go).
 	Store      string
@@ -158,6 +158,7 @@ type library struct {
 	// records (the embedded store keeps its own); both nil otherwise.
 	pg       *pgstore.Store
 	records  *pgRecords
+	clock    *searchClock
 	engine   *knowledge.Engine
 	problems []ingest.Problem
 	changes  store.Changes
@@ -233,7 +234,8 @@ func openLibrary(ctx context.Context, cfg *config, log *slog.Logger) (*library, 
 		if err != nil {
 			return nil, err
 		}
-		lib.store, lib.pg = pg, pg
+		lib.pg, lib.clock = pg, &searchClock{passageStore: pg}
+		lib.store = lib.clock
 	} else {
 		dir := cfg.DataDir
 		if dir == "-" {
@@ -271,7 +273,8 @@ func openReader(ctx context.Context, cfg *config, emb store.Embedder, log *slog.
 	if err != nil {
 		return nil, err
 	}
-	lib := &library{store: pg, pg: pg, log: log, cfg: cfg, recovered: pg.Recovered()}
+	lib := &library{pg: pg, clock: &searchClock{passageStore: pg}, log: log, cfg: cfg, recovered: pg.Recovered()}
+	lib.store = lib.clock
 	if lib.recovered != "" {
 		log.Warn("answering lexically until the indexer rebuilds the index", "reason", lib.recovered)
 	}

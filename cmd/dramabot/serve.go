@@ -31,8 +31,12 @@ import (
 const shutdownTimeout = 15 * time.Second
 
 // readyPingTimeout bounds /readyz's check of PostgreSQL: a probe must
-// answer even when the database does not.
-const readyPingTimeout = 2 * time.Second
+// answer even when the database does not. readyRecent is how recent a
+// successful search must be for /readyz to skip the ping.
+const (
+	readyPingTimeout = 2 * time.Second
+	readyRecent      = 3 * time.Second
+)
 
 func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var cfg config
@@ -205,7 +209,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 		mount["POST "+tg.WebhookPath()] = tg.WebhookHandler()
 	}
 	ready := func() error {
-		if lib.pg != nil {
+		if lib.pg != nil && !lib.clock.answeredWithin(readyRecent) {
 			// Answers read PostgreSQL: without it there are none.
 			pctx, cancel := context.WithTimeout(ctx, readyPingTimeout)
 			defer cancel()

@@ -80,6 +80,27 @@ func openPG(ctx context.Context, cfg *config, emb store.Embedder, log *slog.Logg
 	return st, nil
 }
 
+// searchClock is a store that remembers when a search last succeeded:
+// readiness takes that as proof the database answers, rather than waiting
+// for a pooled connection behind the questions of a busy replica.
+type searchClock struct {
+	passageStore
+	lastOK atomic.Int64 // unix nanoseconds
+}
+
+func (s *searchClock) Search(ctx context.Context, query string, k int) (knowledge.Retrieval, error) {
+	ret, err := s.passageStore.Search(ctx, query, k)
+	if err == nil {
+		s.lastOK.Store(time.Now().UnixNano())
+	}
+	return ret, err
+}
+
+// answeredWithin reports whether a search succeeded within d.
+func (s *searchClock) answeredWithin(d time.Duration) bool {
+	return time.Since(time.Unix(0, s.lastOK.Load())) < d
+}
+
 // errEmptyIndex reports a PostgreSQL index nothing has been written to.
 var errEmptyIndex = errors.New("the index in PostgreSQL is empty: run dramabot index (or serve --role indexer) with the same --store first")
 
