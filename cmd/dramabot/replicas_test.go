@@ -160,11 +160,11 @@ func getStatus(t *testing.T, url string) int {
 	return r.StatusCode
 }
 
-// TestIndexerAndReplica: `dramabot index` writes the index into
+// TestReplicaReload: `dramabot index` writes the index into
 // PostgreSQL, a replica (`serve --role replica`) answers from it, and a
 // second index run with a changed document is answered by the running
 // replica within 5 s, while questions keep coming and none fails.
-func TestIndexerAndReplica(t *testing.T) {
+func TestReplicaReload(t *testing.T) {
 	env := pgEnv(t)
 	docs := t.TempDir()
 	writeZorblax(t, docs, 37)
@@ -403,9 +403,9 @@ func TestStoreRedacted(t *testing.T) {
 	}
 }
 
-// TestReadinessFollowsDatabase: a replica is not ready while PostgreSQL is
+// TestServeReadinessFollowsDatabase: a replica is not ready while PostgreSQL is
 // unreachable, and ready and answering again once it is back.
-func TestReadinessFollowsDatabase(t *testing.T) {
+func TestServeReadinessFollowsDatabase(t *testing.T) {
 	env := pgEnv(t)
 	index(t, indexerEnv(t, env, ""))
 	px := newCutProxy(t, env["DRAMABOT_STORE"])
