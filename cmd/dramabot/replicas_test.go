@@ -394,12 +394,26 @@ func TestStoreRedacted(t *testing.T) {
 		{"", "(embedded: the index snapshot in the data dir)"},
 	}
 	for _, tc := range tests {
-		env := testEnv(t)
-		env["DRAMABOT_STORE"] = tc.dsn
-		out, _, code := runProg(t, env, "config")
-		if code != 0 || strings.Contains(out, "s3cr3t-pw") || !strings.Contains(out, "store                    "+tc.want+"\n") {
-			t.Errorf("config with %q (exit %d):\n%s", tc.dsn, code, out)
+		for _, fromFile := range []bool{false, true} {
+			env := testEnv(t)
+			env["DRAMABOT_STORE"] = tc.dsn
+			if fromFile && tc.dsn != "" {
+				f := filepath.Join(t.TempDir(), "dsn")
+				if err := os.WriteFile(f, []byte(tc.dsn+"\n"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				env["DRAMABOT_STORE"], env["DRAMABOT_STORE_FILE"] = "", f
+			}
+			out, _, code := runProg(t, env, "config")
+			if code != 0 || strings.Contains(out, "s3cr3t-pw") || !strings.Contains(out, "store                    "+tc.want+"\n") {
+				t.Errorf("config with %q (from a file: %v; exit %d):\n%s", tc.dsn, fromFile, code, out)
+			}
 		}
+	}
+	env := testEnv(t)
+	env["DRAMABOT_STORE_FILE"] = filepath.Join(t.TempDir(), "missing")
+	if _, errOut, code := runProg(t, env, "config"); code != 1 || !strings.Contains(errOut, "DRAMABOT_STORE_FILE") {
+		t.Errorf("a missing DRAMABOT_STORE_FILE: exit %d, %q", code, errOut)
 	}
 }
 

@@ -70,7 +70,8 @@ type setting struct {
 	// `dramabot config`, never logged.
 	secret bool
 	// redact shows the value in `dramabot config` without the secret it
-	// may hold (a connection string's password).
+	// may hold (a connection string's password); such a value may also be
+	// read from the file named by ENV_FILE.
 	redact func(string) string
 	// oldNegative is a deprecated flag that still works: given alone it
 	// sets this boolean setting to false.
@@ -93,7 +94,7 @@ var settings = []setting{
 		help: `data directory for the index snapshot, the feedback log, the subscriptions and the web sources' last content; "-" keeps them in memory only`,
 		bind: text(func(c *config) *string { return &c.DataDir })},
 	{name: "store", env: "DRAMABOT_STORE", on: onCorpus, unset: "(embedded: the index snapshot in the data dir)", redact: redactDSN,
-		help: "where the index lives: empty for the embedded store in the data dir, or a PostgreSQL database with pgvector shared by one indexer and many replicas (postgres://user:password@host:5432/db); the password is never printed: give it in the variable or a .pgpass file rather than a flag, which shows in the process list",
+		help: "where the index lives: empty for the embedded store in the data dir, or a PostgreSQL database with pgvector shared by one indexer and many replicas (postgres://user:password@host:5432/db); the password is never printed: give it in the variable, in a file named by DRAMABOT_STORE_FILE or in a .pgpass file rather than a flag, which shows in the process list",
 		bind: text(func(c *config) *string { return &c.Store })},
 	{name: "role", env: "DRAMABOT_ROLE", on: onServe, unset: "(replica with a PostgreSQL --store; none with the embedded store)",
 		help: "with a PostgreSQL --store: indexer (fetches the web sources, embeds and writes the index: one per database) or replica (only reads, and follows each new version of the index without a restart); the embedded store has no roles and refuses this flag",
@@ -460,7 +461,16 @@ func newCLI(name string, on commands, summary string, getenv func(string) string
 		if s.secret {
 			continue // read in parse: a file may have to be read
 		}
-		if ev := getenv(s.env); ev != "" {
+		ev := getenv(s.env)
+		if ev == "" && s.redact != nil {
+			// A value that may hold a secret may come from a file too, as
+			// secrets do (Docker and Kubernetes secrets).
+			var err error
+			if ev, err = readSecret(getenv, s.env); err != nil {
+				c.envErr[s.name] = err
+			}
+		}
+		if ev != "" {
 			if err := v.load(ev); err != nil {
 				c.envErr[s.name] = &usageError{fmt.Sprintf("%s=%q: want %s", s.env, ev, s.expected(v))}
 			}
