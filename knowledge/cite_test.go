@@ -54,3 +54,22 @@ func TestCitationsNumberByFirstUse(t *testing.T) {
 		})
 	}
 }
+
+func TestSourceEqual(t *testing.T) {
+	a := Source{ID: "n1", Title: "T", Note: &NoteInfo{Producer: "P", Period: "2024"}}
+	b := a
+	b.Note = &NoteInfo{Producer: "P", Period: "2024"} // same note, another pointer
+	if !a.Equal(b) {
+		t.Error("sources with equal notes differ")
+	}
+	b.Note.Period = "2025"
+	if a.Equal(b) {
+		t.Error("sources with different notes are equal")
+	}
+	if a.Equal(Source{ID: "n1", Title: "T"}) {
+		t.Error("a source with a note equals one without")
+	}
+	if !(Source{ID: "x"}).Equal(Source{ID: "x"}) {
+		t.Error("plain sources differ")
+	}
+}

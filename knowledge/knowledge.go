@@ -41,6 +41,17 @@ type Source struct {
 	Note *NoteInfo `json:"note,omitempty"`
 }
 
+// Equal reports whether s and t describe the same source, comparing their
+// notes by value.
+func (s Source) Equal(t Source) bool {
+	sn, tn := s.Note, t.Note
+	s.Note, t.Note = nil, nil
+	if s != t || (sn == nil) != (tn == nil) {
+		return false
+	}
+	return sn == nil || *sn == *tn
+}
+
 // NoteInfo describes a market note: who produced the figure it reports,
 // the period the figure is about, and how far the page can be trusted.
 type NoteInfo struct {

@@ -283,7 +283,7 @@ func sameSources(a, b []knowledge.Source) bool {
 		return false
 	}
 	for i := range a {
-		if a[i] != b[i] {
+		if !a[i].Equal(b[i]) {
 			return false
 		}
 	}
