@@ -9,6 +9,14 @@ import (
 // [escaped text](http(s) URL without parentheses, spaces or angle brackets).
 var ownLinkRE = regexp.MustCompile(`(^|[^\\])\[((?:\\.|[^\\\]])*)\]\(https?://[^()\s<>]*\)`)
 
+// ownBoldRE matches the bold dramabot writes around figures and headers:
+// **text** whose text has no Markdown character that is not escaped.
+var ownBoldRE = regexp.MustCompile(`(^|[^\\*])\*\*((?:\\.|[^\\*_~` + "`" + `|\[\]<\n])+)\*\*`)
+
+// ownNoteRE matches a whole line in italics, as dramabot writes its
+// notices under a table ("*Sources differ.*").
+var ownNoteRE = regexp.MustCompile(`(?m)^\*((?:\\.|[^\\*_~` + "`" + `|\[\]<\n])+)\*$`)
+
 // ownQuoteRE matches the "> " quote lines dramabot writes around passages.
 var ownQuoteRE = regexp.MustCompile(`(?m)^> (.*)$`)
 
@@ -19,7 +27,9 @@ var ownQuoteRE = regexp.MustCompile(`(?m)^> (.*)$`)
 // a list item too, so both count. dramabot's own masked links around titles
 // are allowed; the link text is checked.
 func UnescapedMarkdown(s string) rune {
-	return unescaped(ownLinkRE.ReplaceAllString(s, "$1$2"))
+	s = ownLinkRE.ReplaceAllString(s, "$1$2")
+	s = ownBoldRE.ReplaceAllString(s, "$1$2")
+	return unescaped(ownNoteRE.ReplaceAllString(s, "$1"))
 }
 
 // UnescapedMarkdownQuoted is UnescapedMarkdown for text that may also hold
