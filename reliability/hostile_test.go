@@ -236,7 +236,7 @@ func quotesSource(m map[string]any, prefix string) bool {
 
 var (
 	tgTagRE      = regexp.MustCompile(`<(/?)([A-Za-z0-9-]+)([^>]*)>`)
-	tgAllowed    = map[string]bool{"b": true, "a": true, "blockquote": true}
+	tgAllowed    = map[string]bool{"b": true, "i": true, "a": true, "blockquote": true}
 	tgHrefRE     = regexp.MustCompile(`^\s+href="https?://[^"<>]*"$`)
 	tgExpandable = " expandable"
 )

@@ -36,9 +36,9 @@ func tableFields(l bot.Lang, a knowledge.Answer) []*discordgo.MessageEmbedField 
 	if more > 0 {
 		// Counted under the last list shown.
 		if len(flines) > 0 {
-			flines = append(flines, fmt.Sprintf(ft.More, more))
+			flines = append(flines, escapeMarkdown(fmt.Sprintf(ft.More, more)))
 		} else {
-			lines = append(lines, fmt.Sprintf(ft.More, more))
+			lines = append(lines, escapeMarkdown(fmt.Sprintf(ft.More, more)))
 		}
 	}
 	fields := packFields(hardCut(bot.TableHeader(l, a), maxFieldName), lines)

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 	"unicode"
 
@@ -192,7 +193,9 @@ func (cfg *config) webSources() ([]websource.Source, error) {
 		p := filepath.Join(dir, addedSourcesFile)
 		f, err := os.Open(p)
 		switch {
-		case errors.Is(err, fs.ErrNotExist):
+		case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
+			// None added yet, or a data dir that cannot exist: the index
+			// says why when it cannot be saved there.
 		case err != nil:
 			return nil, fmt.Errorf("added sources: %w", err)
 		default:

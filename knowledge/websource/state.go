@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"syscall"
 	"time"
 
 	"dramabot/knowledge"
@@ -66,7 +67,9 @@ func loadState(dir string) (*state, error) {
 		return newState(), nil
 	}
 	b, err := os.ReadFile(filepath.Join(dir, StateFile))
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		// No state yet, or a data dir that cannot exist (a file in its
+		// path): nothing was fetched there. Saving will say why it fails.
 		return newState(), nil
 	}
 	if err != nil {
