@@ -17,7 +17,6 @@ func (g *Glossary) Expand(question string) []knowledge.Expansion {
 		x := knowledge.Expansion{Text: own, Credit: 1, Entity: m.Entry.Kind == Entity}
 		for _, terms := range [][]string{m.Entry.EN, m.Entry.ZH} {
 			for _, t := range terms {
-				t = strings.TrimPrefix(t, "=")
 				if !strings.EqualFold(t, own) && !strings.EqualFold(t, m.Term) {
 					x.Alts = append(x.Alts, t)
 				}
